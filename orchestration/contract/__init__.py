@@ -1,0 +1,206 @@
+"""The raw landing contract, loaded from ``raw_contract.yml`` into typed objects.
+
+Everything that needs to know what a shop delivers reads it from here: the ingest checks,
+the landing-file writer used by the simulator, and the generator of the dbt sources YAML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+CONTRACT_PATH = Path(__file__).with_name("raw_contract.yml")
+
+#: Arrow type each contract type is delivered as in Parquet (and parsed to from CSV).
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "double": pa.float64(),
+    "decimal": pa.decimal128(18, 2),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+}
+
+#: DuckDB column type of each contract type in the raw schema.
+WAREHOUSE_TYPES: dict[str, str] = {
+    "string": "varchar",
+    "integer": "bigint",
+    "double": "double",
+    "decimal": "decimal(18, 2)",
+    "boolean": "boolean",
+    "timestamp": "timestamp",
+    "date": "date",
+}
+
+DELIVERIES = ("append", "changes", "snapshot")
+FORMATS = ("parquet", "csv")
+ENCODINGS = ("utf-8", "gbk")
+
+
+class ContractDefinitionError(ValueError):
+    """The contract file itself is inconsistent."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+    nullable: bool = False
+    pii: bool = False
+    accepted_values: tuple[str, ...] = ()
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return ARROW_TYPES[self.type]
+
+    @property
+    def warehouse_type(self) -> str:
+        return WAREHOUSE_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Table:
+    source: str
+    name: str
+    description: str
+    delivery: str
+    primary_key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    event_time: str | None = None
+    updated_at: str | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.source}.{self.name} has no column {name!r}")
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(c.name, c.arrow_type, nullable=c.nullable) for c in self.columns]
+        )
+
+    def landing_dir(self, landing_root: Path, day: dt.date) -> Path:
+        return Path(landing_root) / self.source / self.name / f"date={day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    description: str
+    format: str
+    csv_encoding: str
+    tables: tuple[Table, ...]
+
+
+@dataclass(frozen=True)
+class Contract:
+    version: int
+    timezone: str
+    currency: str
+    sources: tuple[Source, ...]
+
+    @property
+    def tables(self) -> list[Table]:
+        return [table for source in self.sources for table in source.tables]
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(f"no source {name!r} in the raw contract")
+
+    def table(self, source: str, name: str) -> Table:
+        for table in self.source(source).tables:
+            if table.name == name:
+                return table
+        raise KeyError(f"no table {source}.{name} in the raw contract")
+
+
+def _column(raw: dict) -> Column:
+    return Column(
+        name=raw["name"],
+        type=raw["type"],
+        description=raw["description"],
+        nullable=bool(raw.get("nullable", False)),
+        pii=bool(raw.get("pii", False)),
+        accepted_values=tuple(raw.get("accepted_values", ())),
+    )
+
+
+def _validate(contract: Contract) -> None:
+    seen: set[str] = set()
+    for source in contract.sources:
+        if source.format not in FORMATS or source.csv_encoding not in ENCODINGS:
+            raise ContractDefinitionError(f"source {source.name}: bad format or encoding")
+        for table in source.tables:
+            where = f"{source.name}.{table.name}"
+            if table.name in seen:
+                raise ContractDefinitionError(f"{where}: table names must be unique in raw")
+            seen.add(table.name)
+            if table.delivery not in DELIVERIES:
+                raise ContractDefinitionError(f"{where}: unknown delivery {table.delivery!r}")
+            names = table.column_names
+            if len(set(names)) != len(names):
+                raise ContractDefinitionError(f"{where}: duplicate column names")
+            for column in table.columns:
+                if column.type not in ARROW_TYPES:
+                    raise ContractDefinitionError(f"{where}.{column.name}: unknown type")
+            referenced = [*table.primary_key, table.event_time, table.updated_at]
+            for name in filter(None, referenced):
+                if name not in names:
+                    raise ContractDefinitionError(f"{where}: {name!r} is not a column")
+            if (table.delivery == "changes") != (table.updated_at is not None):
+                raise ContractDefinitionError(
+                    f"{where}: tables delivered as changes (and only they) need updated_at"
+                )
+
+
+@cache
+def load_contract(path: Path = CONTRACT_PATH) -> Contract:
+    """Read and check the contract file (cached: the file is part of the code)."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    sources = []
+    for source_name, source in raw["sources"].items():
+        tables = tuple(
+            Table(
+                source=source_name,
+                name=table_name,
+                description=" ".join(table["description"].split()),
+                delivery=table["delivery"],
+                primary_key=tuple(table["primary_key"]),
+                columns=tuple(_column(c) for c in table["columns"]),
+                event_time=table.get("event_time"),
+                updated_at=table.get("updated_at"),
+            )
+            for table_name, table in source["tables"].items()
+        )
+        sources.append(
+            Source(
+                name=source_name,
+                description=" ".join(source["description"].split()),
+                format=source["format"],
+                csv_encoding=source["csv_encoding"],
+                tables=tables,
+            )
+        )
+    contract = Contract(
+        version=raw["version"],
+        timezone=raw["shop"]["timezone"],
+        currency=raw["shop"]["currency"],
+        sources=tuple(sources),
+    )
+    _validate(contract)
+    return contract
