@@ -16,6 +16,9 @@ import yaml
 
 CONTRACT_PATH = Path(__file__).with_name("raw_contract.yml")
 
+#: The warehouse schema the ingest writes and dbt reads sources from.
+RAW_SCHEMA = "raw"
+
 #: Arrow type each contract type is delivered as in Parquet (and parsed to from CSV).
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),

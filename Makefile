@@ -1,0 +1,55 @@
+# Two commands do everything: `make run` (demo shop → warehouse → summary) and `make test`.
+# Both create the locked environment in .venv first when it is missing or stale.
+
+SHELL := /bin/bash
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+PY := .venv/bin/python
+STAMP := .venv/.synced-from-lock
+
+export DBT_PROFILES_DIR := $(CURDIR)/profiles
+export DBT_PROJECT_DIR := $(CURDIR)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+
+.PHONY: run test lint format sources clean help venv
+
+help:
+	@echo "make run    - build the environment, generate the demo shop, load and build the warehouse"
+	@echo "make test   - build the environment, run pytest, sqlfluff and ruff"
+	@echo "make lint   - sqlfluff and ruff only"
+	@echo "make format - apply ruff format and sqlfluff fix"
+	@echo "make sources - regenerate the dbt sources YAML from the raw contract"
+	@echo "make clean  - remove the environment, generated data and build artefacts"
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+# The environment is rebuilt whenever the lock file or pyproject changes.
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m orchestration.demo
+
+test: $(STAMP) lint
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	DBT_TARGET_PATH=target_lint .venv/bin/sqlfluff lint models macros tests
+
+format: $(STAMP)
+	.venv/bin/ruff format .
+	DBT_TARGET_PATH=target_lint .venv/bin/sqlfluff fix models macros tests
+
+sources: $(STAMP)
+	$(PY) -m orchestration.contract.dbt_sources
+
+clean:
+	rm -rf .venv .tools target target_lint logs dbt_packages landing warehouse .pytest_cache .ruff_cache

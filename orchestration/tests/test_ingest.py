@@ -1,0 +1,360 @@
+"""Ingest: contract checks reject bad files whole, loads are idempotent per (table, day)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.contract import load_contract
+from orchestration.contract.landing import to_contract_table, write_landing_file
+from orchestration.ingest import ingest
+
+CONTRACT = load_contract()
+ORDERS = CONTRACT.table("shop", "orders")  # CSV, GBK
+EVENTS = CONTRACT.table("web", "events")  # Parquet
+WAREHOUSES = CONTRACT.table("wms", "warehouses")  # CSV, UTF-8
+DAY1 = dt.date(2025, 3, 1)
+DAY2 = dt.date(2025, 3, 2)
+LOADED_AT = dt.datetime(2025, 3, 3, 1, 0, 0)
+
+
+def orders_data(day: dt.date, n: int = 3, first: int = 1) -> dict[str, object]:
+    ids = [f"o{day:%m%d}{i:03d}" for i in range(first, first + n)]
+    # 08:00 shop time on `day` = 00:00 UTC
+    placed = np.array([f"{day}T00:0{i}:00" for i in range(n)], dtype="datetime64[us]")
+    return {
+        "order_id": ids,
+        "customer_id": [f"c{i}" for i in range(n)],
+        "visitor_id": [f"v{i}" for i in range(n)],
+        "placed_at": placed,
+        "currency": ["CNY"] * n,
+        "items_amount": [100.0 + i for i in range(n)],
+        "shipping_fee": [10.0] * n,
+        "order_total": [110.0 + i for i in range(n)],
+        "coupon_code": [None] * n,
+        "campaign_code": ["双11大促"] * n,
+        "payment_method": ["alipay"] * n,
+        "delivery_method": ["standard"] * n,
+        "warehouse_id": ["wh_sh"] * n,
+        "is_test": [False] * n,
+        "is_fraud": [False] * n,
+    }
+
+
+def events_data(n: int = 4) -> dict[str, object]:
+    return {
+        "event_id": [f"e{i}" for i in range(n)],
+        "event_at": np.array(["2025-03-01T02:00:00"] * n, dtype="datetime64[us]"),
+        "visitor_id": ["v1"] * n,
+        "customer_id": [None] * n,
+        "event_type": ["page_view"] * n,
+        "page_type": ["home"] * n,
+        "page_url": ["/"] * n,
+        "referrer_url": [None] * n,
+        "utm_source": [None] * n,
+        "utm_medium": [None] * n,
+        "utm_campaign": [None] * n,
+        "device": ["mobile"] * n,
+        "sku_id": [None] * n,
+        "order_id": [None] * n,
+        "is_success": [None] * n,
+        "page_load_ms": list(range(n)),
+    }
+
+
+def warehouse_csv_header() -> str:
+    return ",".join(WAREHOUSES.column_names)
+
+
+def raw_rows(database: Path, table: str) -> list[tuple]:
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(f"select * from raw.{table} order by all").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    root = tmp_path / "landing"
+    write_landing_file(root, ORDERS, DAY1, orders_data(DAY1))
+    write_landing_file(root, ORDERS, DAY2, orders_data(DAY2, n=2))
+    write_landing_file(root, EVENTS, DAY1, events_data())
+    return root
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "shop.duckdb"
+
+
+def test_load_types_values_and_metadata(landing: Path, database: Path) -> None:
+    report = ingest(database, landing, loaded_at=LOADED_AT)
+    assert report.ok, report.summary()
+    assert report.rows_loaded() == {"orders": 5, "events": 4}
+    con = duckdb.connect(str(database), read_only=True)
+    (row,) = con.execute(
+        "select order_id, placed_at, items_amount, campaign_code, is_test, _partition_date, "
+        "_source_file, _loaded_at from raw.orders order by order_id limit 1"
+    ).fetchall()
+    types = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'orders'"
+        ).fetchall()
+    )
+    con.close()
+    assert row == (
+        "o0301001",
+        dt.datetime(2025, 3, 1, 0, 0, 0),
+        Decimal("100.00"),
+        "双11大促",  # decoded from GBK
+        False,
+        DAY1,
+        "shop/orders/date=2025-03-01/part-0000.csv",
+        LOADED_AT,
+    )
+    assert types["items_amount"] == "DECIMAL(18,2)"
+    assert types["placed_at"] == "TIMESTAMP"
+
+
+def test_reload_is_idempotent_and_unchanged_partitions_are_skipped(
+    landing: Path, database: Path
+) -> None:
+    ingest(database, landing, loaded_at=LOADED_AT)
+    first = raw_rows(database, "orders")
+    again = ingest(database, landing, loaded_at=LOADED_AT)
+    assert {r.status for r in again.results} == {"unchanged"}
+    forced = ingest(database, landing, loaded_at=LOADED_AT, force=True)
+    assert len(forced.with_status("loaded")) == 3
+    assert raw_rows(database, "orders") == first
+    assert len(first) == 5
+
+
+def test_reloading_a_day_replaces_exactly_that_day(landing: Path, database: Path) -> None:
+    ingest(database, landing, loaded_at=LOADED_AT)
+    write_landing_file(landing, ORDERS, DAY2, orders_data(DAY2, n=4, first=10))
+    report = ingest(database, landing, loaded_at=LOADED_AT)
+    assert [(r.table, r.day, r.status, r.rows) for r in report.with_status("loaded")] == [
+        ("orders", DAY2, "loaded", 4)
+    ]
+    ids = [row[0] for row in raw_rows(database, "orders")]
+    assert ids == [
+        "o0301001",
+        "o0301002",
+        "o0301003",
+        "o0302010",
+        "o0302011",
+        "o0302012",
+        "o0302013",
+    ]
+
+
+def _replace_in_csv(path: Path, old: str, new: str, encoding: str = "gbk") -> None:
+    path.write_bytes(path.read_text(encoding=encoding).replace(old, new).encode(encoding))
+
+
+def _drop_csv_column(path: Path, column: str) -> None:
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="gbk"))))
+    index = rows[0].index(column)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([r[:index] + r[index + 1 :] for r in rows])
+    path.write_bytes(out.getvalue().encode("gbk"))
+
+
+def _orders_file(landing: Path, day: dt.date = DAY2) -> Path:
+    return ORDERS.landing_dir(landing, day) / "part-0000.csv"
+
+
+def _events_file(landing: Path) -> Path:
+    return EVENTS.landing_dir(landing, DAY1) / "part-0000.parquet"
+
+
+def _parquet_with(landing: Path, column: str, array: pa.Array) -> None:
+    table = to_contract_table(EVENTS, events_data())
+    index = table.column_names.index(column)
+    pq.write_table(table.set_column(index, column, array), _events_file(landing))
+
+
+# Each case damages one landing file and names the exact message the operator must read.
+BAD_FILES = {
+    "missing column": (
+        lambda landing: _drop_csv_column(_orders_file(landing), "order_total"),
+        "orders",
+        "shop/orders/date=2025-03-02/part-0000.csv: [missing_column] column 'order_total': "
+        "columns required by the contract are missing: ['order_total']",
+    ),
+    "extra column": (
+        lambda landing: _replace_in_csv(
+            _orders_file(landing), '"is_fraud"\n', '"is_fraud","note"\n'
+        ),
+        "orders",
+        "[extra_column] column 'note': columns not in the contract: ['note']",
+    ),
+    "renamed column": (
+        lambda landing: _replace_in_csv(_orders_file(landing), '"placed_at"', '"order_time"'),
+        "orders",
+        "[missing_column] column 'placed_at': columns required by the contract are missing: "
+        "['placed_at']; unexpected columns present: ['order_time']",
+    ),
+    "unparseable timestamp": (
+        lambda landing: _replace_in_csv(
+            _orders_file(landing), "2025-03-02 00:01:00.000000Z", "yesterday"
+        ),
+        "orders",
+        "[unparseable_value] column 'placed_at' row 2: value 'yesterday' is not a timestamp "
+        "(timestamp)",
+    ),
+    "wrong type in csv": (
+        lambda landing: _replace_in_csv(
+            _orders_file(landing),
+            ",false,false",
+            ",maybe,false",
+        ),
+        "orders",
+        "[unparseable_value] column 'is_test' row 1: value 'maybe' is not a boolean (boolean)",
+    ),
+    "wrong type in parquet": (
+        lambda landing: _parquet_with(landing, "page_load_ms", pa.array(["1", "2", "3", "4"])),
+        "events",
+        "web/events/date=2025-03-01/part-0000.parquet: [wrong_type] column 'page_load_ms': "
+        "Parquet type string does not hold contract type integer (bigint)",
+    ),
+    "utf-8 file where gbk is declared": (
+        lambda landing: _orders_file(landing).write_bytes(
+            _orders_file(landing).read_bytes().decode("gbk").encode("utf-8")
+        ),
+        "orders",
+        "[encoding]: the file is UTF-8 but the source declares gbk: re-export it in gbk",
+    ),
+    "undecodable gbk": (
+        lambda landing: _orders_file(landing).write_bytes(
+            _orders_file(landing).read_bytes().replace(b"\n", b"\n\x80\x20", 1)
+        ),
+        "orders",
+        "[encoding] row 1: not valid gbk at byte",
+    ),
+    "empty file": (
+        lambda landing: _orders_file(landing).write_bytes(b""),
+        "orders",
+        "[empty_file]: the file is empty (0 bytes)",
+    ),
+    "truncated parquet": (
+        lambda landing: _events_file(landing).write_bytes(
+            _events_file(landing).read_bytes()[:-100]
+        ),
+        "events",
+        "[unreadable_file]: not a readable Parquet file (truncated or corrupt)",
+    ),
+    "unknown file type": (
+        lambda landing: (_orders_file(landing).with_suffix(".xlsx")).write_bytes(b"x"),
+        "orders",
+        "part-0000.xlsx: [unknown_file_type]: only .parquet and .csv are accepted",
+    ),
+    "integer with a fraction": (
+        lambda landing: _parquet_with(landing, "page_load_ms", pa.array([0.5, 1.0, 2.0, 3.0])),
+        "events",
+        "Parquet type double does not hold contract type integer (bigint)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_file_is_rejected_whole_and_previous_load_kept(
+    case: str, landing: Path, database: Path
+) -> None:
+    damage, table, message = BAD_FILES[case]
+    ingest(database, landing, loaded_at=LOADED_AT)
+    before = {name: raw_rows(database, name) for name in ("orders", "events")}
+    # the new export of the partition is bigger, and broken
+    if table == "orders":
+        write_landing_file(landing, ORDERS, DAY2, orders_data(DAY2, n=3))
+    damage(landing)
+    report = ingest(database, landing, loaded_at=LOADED_AT)
+    rejected = report.with_status("rejected")
+    assert len(rejected) == 1, report.summary()
+    assert rejected[0].table == table
+    assert message in rejected[0].message
+    assert "nothing loaded" in rejected[0].message
+    assert {name: raw_rows(database, name) for name in before} == before
+    logged = (
+        duckdb.connect(str(database), read_only=True)
+        .execute(
+            "select table_name, status, message from raw._ingest_log where status = 'rejected'"
+        )
+        .fetchall()
+    )
+    assert logged == [(table, "rejected", rejected[0].message)]
+
+
+def test_gbk_bytes_in_a_utf8_source_are_named(tmp_path: Path, database: Path) -> None:
+    landing = tmp_path / "landing"
+    path = write_landing_file(
+        landing,
+        WAREHOUSES,
+        DAY1,
+        {
+            "warehouse_id": ["wh_sh"],
+            "warehouse_name": ["华东仓"],
+            "region": ["华东"],
+            "city": ["上海"],
+            "ship_sla_hours": [24],
+            "shelving_sla_hours": [12],
+            "delivery_sla_hours": [72],
+            "updated_at": np.array(["2025-03-01T00:00:00"], dtype="datetime64[us]"),
+        },
+    )
+    path.write_bytes(path.read_bytes().decode("utf-8").encode("gbk"))
+    report = ingest(database, landing)
+    (rejected,) = report.with_status("rejected")
+    assert (
+        "[encoding] row 1: not valid utf-8 at byte" in rejected.message
+        and "the bytes read as GBK: was the file exported in GBK?" in rejected.message
+    )
+    assert raw_rows(database, "warehouses") == []
+    assert warehouse_csv_header().startswith("warehouse_id,")
+
+
+def test_one_bad_file_rejects_its_whole_partition_only(landing: Path, database: Path) -> None:
+    second = write_landing_file(landing, ORDERS, DAY1, orders_data(DAY1, n=2, first=50), part=1)
+    _replace_in_csv(second, "2025-03-01 00:01:00.000000Z", "not a time")
+    report = ingest(database, landing, loaded_at=LOADED_AT)
+    assert [(r.table, r.day) for r in report.with_status("rejected")] == [("orders", DAY1)]
+    assert sorted(report.rows_loaded().items()) == [("events", 4), ("orders", 2)]
+    assert {row[0][:5] for row in raw_rows(database, "orders")} == {"o0302"}
+
+
+def test_header_only_csv_loads_zero_rows_but_empty_directory_is_rejected(
+    landing: Path, database: Path
+) -> None:
+    ingest(database, landing, loaded_at=LOADED_AT)
+    header = _orders_file(landing).read_text(encoding="gbk").splitlines()[0]
+    _orders_file(landing).write_bytes(f"{header}\n".encode("gbk"))
+    empty_day = ORDERS.landing_dir(landing, dt.date(2025, 3, 3))
+    empty_day.mkdir(parents=True)
+    report = ingest(database, landing, loaded_at=LOADED_AT)
+    assert [(r.day, r.rows) for r in report.with_status("loaded")] == [(DAY2, 0)]
+    (rejected,) = report.with_status("rejected")
+    assert rejected.day == dt.date(2025, 3, 3)
+    assert "no data files" in rejected.message
+    assert len(raw_rows(database, "orders")) == 3
+
+
+def test_unknown_landing_folders_are_reported_not_loaded(landing: Path, database: Path) -> None:
+    (landing / "shop" / "vouchers" / "date=2025-03-01").mkdir(parents=True)
+    (landing / "web" / "events" / "2025-03-02").mkdir(parents=True)
+    report = ingest(database, landing)
+    assert sorted(r.message for r in report.with_status("rejected")) == [
+        "shop/vouchers is not a table of the contract",
+        "web/events/2025-03-02 is not a date=YYYY-MM-DD partition",
+    ]
+    assert report.rows_loaded() == {"orders": 5, "events": 4}
