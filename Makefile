@@ -42,14 +42,14 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	DBT_TARGET_PATH=target_lint .venv/bin/sqlfluff lint models macros tests
+	DBT_TARGET_PATH=target_lint .venv/bin/sqlfluff lint models tests
 
 format: $(STAMP)
 	.venv/bin/ruff format .
-	DBT_TARGET_PATH=target_lint .venv/bin/sqlfluff fix models macros tests
+	DBT_TARGET_PATH=target_lint .venv/bin/sqlfluff fix models tests
 
 sources: $(STAMP)
-	$(PY) -m orchestration.contract.dbt_sources
+	$(PY) -m orchestration.contract.dbt_codegen
 
 clean:
 	rm -rf .venv .tools target target_lint logs dbt_packages landing warehouse .pytest_cache .ruff_cache

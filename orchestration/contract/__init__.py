@@ -50,14 +50,25 @@ class ContractDefinitionError(ValueError):
     """The contract file itself is inconsistent."""
 
 
+PII_TREATMENTS = ("hash", "mask", "drop")
+SEVERITIES = ("error", "warn")
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     type: str
     description: str
     nullable: bool = False
-    pii: bool = False
+    pii: str | None = None  # hash | mask | drop
     accepted_values: tuple[str, ...] = ()
+    rename: str | None = None
+    references: str | None = None  # "table.column"
+    references_severity: str = "error"
+
+    @property
+    def staging_name(self) -> str:
+        return self.rename or self.name
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -138,8 +149,11 @@ def _column(raw: dict) -> Column:
         type=raw["type"],
         description=raw["description"],
         nullable=bool(raw.get("nullable", False)),
-        pii=bool(raw.get("pii", False)),
+        pii=raw.get("pii"),
         accepted_values=tuple(raw.get("accepted_values", ())),
+        rename=raw.get("rename"),
+        references=raw.get("references"),
+        references_severity=raw.get("references_severity", "error"),
     )
 
 
@@ -161,6 +175,12 @@ def _validate(contract: Contract) -> None:
             for column in table.columns:
                 if column.type not in ARROW_TYPES:
                     raise ContractDefinitionError(f"{where}.{column.name}: unknown type")
+                if column.pii not in (None, *PII_TREATMENTS):
+                    raise ContractDefinitionError(
+                        f"{where}.{column.name}: pii is one of {PII_TREATMENTS}"
+                    )
+                if column.references_severity not in SEVERITIES:
+                    raise ContractDefinitionError(f"{where}.{column.name}: bad severity")
             referenced = [*table.primary_key, table.event_time, table.updated_at]
             for name in filter(None, referenced):
                 if name not in names:
@@ -168,6 +188,17 @@ def _validate(contract: Contract) -> None:
             if (table.delivery == "changes") != (table.updated_at is not None):
                 raise ContractDefinitionError(
                     f"{where}: tables delivered as changes (and only they) need updated_at"
+                )
+
+
+def _validate_references(contract: Contract) -> None:
+    columns = {(t.name, c.name) for t in contract.tables for c in t.columns}
+    for table in contract.tables:
+        for column in table.columns:
+            if column.references and tuple(column.references.split(".")) not in columns:
+                raise ContractDefinitionError(
+                    f"{table.source}.{table.name}.{column.name}: references unknown "
+                    f"{column.references}"
                 )
 
 
@@ -206,4 +237,5 @@ def load_contract(path: Path = CONTRACT_PATH) -> Contract:
         sources=tuple(sources),
     )
     _validate(contract)
+    _validate_references(contract)
     return contract

@@ -1,0 +1,28 @@
+-- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
+with source as (
+
+    {{ latest_version(
+        source('monitoring', 'probes'),
+        key_columns=['probe_id'],
+        updated_at=none
+    ) }}
+
+),
+
+renamed as (
+
+    select
+        probe_id,
+        probed_at,
+        {{ shop_time_columns('probed_at', 'probed') }},
+        probe_location,
+        page_type,
+        is_success,
+        response_ms,
+        _partition_date,
+        _loaded_at
+    from source
+
+)
+
+select * from renamed

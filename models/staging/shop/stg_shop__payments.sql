@@ -1,0 +1,30 @@
+-- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
+with source as (
+
+    {{ latest_version(
+        source('shop', 'payments'),
+        key_columns=['payment_id'],
+        updated_at=none
+    ) }}
+
+),
+
+renamed as (
+
+    select
+        payment_id,
+        order_id,
+        attempted_at,
+        {{ shop_time_columns('attempted_at', 'attempted') }},
+        payment_method,
+        amount,
+        currency,
+        status,
+        failure_reason,
+        _partition_date,
+        _loaded_at
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,29 @@
+-- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
+with source as (
+
+    {{ latest_version(
+        source('shop', 'refunds'),
+        key_columns=['refund_id'],
+        updated_at=none
+    ) }}
+
+),
+
+renamed as (
+
+    select
+        refund_id,
+        order_id,
+        order_line_id,
+        return_id,
+        refunded_at,
+        {{ shop_time_columns('refunded_at', 'refunded') }},
+        amount,
+        refund_type,
+        _partition_date,
+        _loaded_at
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+-- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
+with source as (
+
+    {{ latest_version(
+        source('wms', 'picking_exceptions'),
+        key_columns=['exception_id'],
+        updated_at=none
+    ) }}
+
+),
+
+renamed as (
+
+    select
+        exception_id,
+        order_id,
+        order_line_id,
+        warehouse_id,
+        sku_id,
+        detected_at,
+        {{ shop_time_columns('detected_at', 'detected') }},
+        _partition_date,
+        _loaded_at
+    from source
+
+)
+
+select * from renamed

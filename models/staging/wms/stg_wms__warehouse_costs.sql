@@ -1,0 +1,25 @@
+-- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
+with source as (
+
+    {{ latest_version(
+        source('wms', 'warehouse_costs'),
+        key_columns=['cost_date', 'warehouse_id', 'cost_type'],
+        updated_at=none
+    ) }}
+
+),
+
+renamed as (
+
+    select
+        cost_date,
+        warehouse_id,
+        cost_type,
+        amount,
+        _partition_date,
+        _loaded_at
+    from source
+
+)
+
+select * from renamed

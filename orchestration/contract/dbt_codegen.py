@@ -1,0 +1,303 @@
+"""Generate the contract-shaped part of the dbt project from the raw contract.
+
+``python -m orchestration.contract.dbt_codegen`` (``make sources``) writes, per source:
+
+- ``models/staging/<source>/_<source>__sources.yml``: the dbt sources, with descriptions,
+  types and freshness;
+- ``models/staging/<source>/stg_<source>__<table>.sql``: the staging view (latest version per
+  primary key, project names, shop-local times and days, personal data hashed, masked or
+  dropped);
+- ``models/staging/<source>/_<source>__models.yml``: the staging docs and tests (keys,
+  accepted values, relationships with the severity the contract gives).
+
+A test fails when a committed file differs from what the contract generates, so staging can
+never drift from what the shop delivers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from orchestration.contract import RAW_SCHEMA, Column, Contract, Source, Table, load_contract
+
+HEADER = "Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit."
+
+METADATA_COLUMNS = [
+    {
+        "name": "_partition_date",
+        "description": "Shop-local export day of the landing partition the row was loaded from.",
+        "data_type": "date",
+    },
+    {
+        "name": "_source_file",
+        "description": "Landing file the row was loaded from, relative to the landing root.",
+        "data_type": "varchar",
+    },
+    {
+        "name": "_loaded_at",
+        "description": "When the ingest loaded the row (UTC).",
+        "data_type": "timestamp",
+    },
+]
+#: Lineage columns kept in staging (incremental models find the days a load touched).
+STAGING_METADATA = ("_partition_date", "_loaded_at")
+
+#: A source is stale when its newest load is older than this (daily exports).
+FRESHNESS = {
+    "warn_after": {"count": 36, "period": "hour"},
+    "error_after": {"count": 72, "period": "hour"},
+}
+
+
+def staging_model_name(table: Table) -> str:
+    return f"stg_{table.source}__{table.name}"
+
+
+def _is_event_timestamp(table: Table, column: Column) -> bool:
+    """Timestamps that get shop-local companions (a record's version time does not)."""
+    return column.type == "timestamp" and column.name != table.updated_at
+
+
+def _time_prefix(column: Column) -> str:
+    return column.staging_name.removesuffix("_at")
+
+
+# --- sources -------------------------------------------------------------------------------
+
+
+def _source_table(table: Table) -> dict:
+    meta = {"delivery": table.delivery, "primary_key": list(table.primary_key)}
+    if table.event_time:
+        meta["event_time"] = table.event_time
+    if table.updated_at:
+        meta["updated_at"] = table.updated_at
+    columns = []
+    for column in table.columns:
+        entry = {
+            "name": column.name,
+            "description": column.description,
+            "data_type": column.warehouse_type,
+        }
+        column_meta = {
+            key: value
+            for key, value in (
+                ("pii", column.pii),
+                ("nullable", column.nullable or None),
+                ("accepted_values", list(column.accepted_values) or None),
+            )
+            if value
+        }
+        if column_meta:
+            entry["meta"] = column_meta
+        columns.append(entry)
+    return {
+        "name": table.name,
+        "description": table.description,
+        "config": {"meta": meta},
+        "columns": columns + METADATA_COLUMNS,
+    }
+
+
+def sources_yaml(contract: Contract, source: Source) -> str:
+    document = {
+        "version": 2,
+        "sources": [
+            {
+                "name": source.name,
+                "description": source.description,
+                "schema": RAW_SCHEMA,
+                "config": {
+                    "loaded_at_field": "_loaded_at",
+                    "freshness": FRESHNESS,
+                    "meta": {
+                        "format": source.format,
+                        "csv_encoding": source.csv_encoding,
+                        "contract_version": contract.version,
+                    },
+                },
+                "tables": [_source_table(table) for table in source.tables],
+            }
+        ],
+    }
+    return _yaml(document)
+
+
+# --- staging SQL ---------------------------------------------------------------------------
+
+
+def _select_expressions(table: Table) -> list[str]:
+    expressions = []
+    for column in table.columns:
+        if column.pii == "drop":
+            continue
+        if column.pii == "hash":
+            expressions.append(f"{{{{ hash_pii('{column.name}') }}}} as {column.name}_hash")
+        elif column.pii == "mask":
+            expressions.append(f"{{{{ mask_phone('{column.name}') }}}} as {column.name}_masked")
+        elif column.rename:
+            expressions.append(f"{column.name} as {column.rename}")
+        else:
+            expressions.append(column.name)
+        if _is_event_timestamp(table, column):
+            expressions.append(
+                f"{{{{ shop_time_columns('{column.name}', '{_time_prefix(column)}') }}}}"
+            )
+    return expressions + list(STAGING_METADATA)
+
+
+def staging_sql(table: Table) -> str:
+    key = ", ".join(f"'{name}'" for name in table.primary_key)
+    version = f"'{table.updated_at}'" if table.updated_at else "none"
+    select_list = ",\n        ".join(_select_expressions(table))
+    return f"""-- {HEADER}
+with source as (
+
+    {{{{ latest_version(
+        source('{table.source}', '{table.name}'),
+        key_columns=[{key}],
+        updated_at={version}
+    ) }}}}
+
+),
+
+renamed as (
+
+    select
+        {select_list}
+    from source
+
+)
+
+select * from renamed
+"""
+
+
+# --- staging docs and tests ----------------------------------------------------------------
+
+
+def _staging_columns(contract: Contract, table: Table) -> list[dict]:
+    single_key = table.primary_key[0] if len(table.primary_key) == 1 else None
+    columns = []
+    for column in table.columns:
+        if column.pii == "drop":
+            continue
+        tests: list = []
+        if column.name == single_key:
+            tests += ["unique", "not_null"]
+        elif column.name in table.primary_key:
+            tests.append("not_null")
+        elif not column.nullable:
+            tests.append({"not_null": {"config": {"severity": "warn"}}})
+        if column.accepted_values:
+            tests.append(
+                {"accepted_values": {"arguments": {"values": list(column.accepted_values)}}}
+            )
+        if column.references:
+            target_table, target_column = column.references.split(".")
+            target = next(t for t in contract.tables if t.name == target_table)
+            tests.append(
+                {
+                    "relationships": {
+                        "arguments": {
+                            "to": f"ref('{staging_model_name(target)}')",
+                            "field": target.column(target_column).staging_name,
+                        },
+                        "config": {"severity": column.references_severity},
+                    }
+                }
+            )
+        if column.pii == "hash":
+            name = f"{column.name}_hash"
+            description = f"{column.description} Salted hash: joinable, never in clear."
+        elif column.pii == "mask":
+            name = f"{column.name}_masked"
+            description = f"{column.description} Masked: first 3 and last 4 characters kept."
+        else:
+            name, description = column.staging_name, column.description
+        entry: dict = {"name": name, "description": description}
+        if tests:
+            entry["data_tests"] = tests
+        columns.append(entry)
+        if _is_event_timestamp(table, column):
+            prefix = _time_prefix(column)
+            columns += [
+                {
+                    "name": f"{prefix}_at_local",
+                    "description": f"{name} in shop-local time ({contract.timezone}).",
+                },
+                {
+                    "name": f"{prefix}_date",
+                    "description": f"Shop-local day of {name}: what daily indicators group by.",
+                },
+            ]
+    metadata = {entry["name"]: entry for entry in METADATA_COLUMNS}
+    return columns + [
+        {"name": name, "description": metadata[name]["description"]} for name in STAGING_METADATA
+    ]
+
+
+def _staging_model(contract: Contract, table: Table) -> dict:
+    versions = (
+        f"latest version by {table.updated_at}"
+        if table.updated_at
+        else "one row per key (repeated deliveries: latest export wins)"
+    )
+    model: dict = {
+        "name": staging_model_name(table),
+        "description": (
+            f"{table.description} Staging of {RAW_SCHEMA}.{table.name}: "
+            f"{versions}; key {', '.join(table.primary_key)}."
+        ),
+    }
+    if len(table.primary_key) > 1:
+        model["data_tests"] = [
+            {
+                "unique_combination": {
+                    "arguments": {
+                        "columns": [table.column(name).staging_name for name in table.primary_key]
+                    }
+                }
+            }
+        ]
+    model["columns"] = _staging_columns(contract, table)
+    return model
+
+
+def staging_models_yaml(contract: Contract, source: Source) -> str:
+    document = {
+        "version": 2,
+        "models": [_staging_model(contract, table) for table in source.tables],
+    }
+    return _yaml(document)
+
+
+def _yaml(document: dict) -> str:
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    return f"# {HEADER}\n{body}"
+
+
+def generated_files(project_root: Path) -> dict[Path, str]:
+    contract = load_contract()
+    files = {}
+    for source in contract.sources:
+        folder = project_root / "models" / "staging" / source.name
+        files[folder / f"_{source.name}__sources.yml"] = sources_yaml(contract, source)
+        files[folder / f"_{source.name}__models.yml"] = staging_models_yaml(contract, source)
+        for table in source.tables:
+            files[folder / f"{staging_model_name(table)}.sql"] = staging_sql(table)
+    return files
+
+
+def main() -> None:
+    from orchestration.settings import PROJECT_ROOT
+
+    for path, text in generated_files(PROJECT_ROOT).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    print(f"wrote {len(generated_files(PROJECT_ROOT))} files under models/staging/")
+
+
+if __name__ == "__main__":
+    main()
