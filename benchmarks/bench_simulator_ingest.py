@@ -1,0 +1,144 @@
+"""Benchmark: generate a year of the synthetic shop and load it into raw, per scale.
+
+    .venv/bin/python benchmarks/bench_simulator_ingest.py --scales 1 10 --days 365
+
+Each stage runs in its own child process so wall time and peak memory (max RSS) are the
+stage's alone. Results go to benchmarks/results/simulator_ingest.json and are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "simulator_ingest.json"
+
+
+def measure(command: list[str]) -> dict[str, float]:
+    """Run a command; return its wall seconds and peak resident memory in MB."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    output = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{output}")
+    return {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+
+
+def landing_size(root: Path) -> tuple[int, float]:
+    files = [path for path in root.rglob("*") if path.is_file()]
+    return len(files), round(sum(path.stat().st_size for path in files) / 2**20, 1)
+
+
+def raw_rows(database: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'raw' and table_name not like '\\_%' escape '\\'"
+        ).fetchall()
+        return sum(
+            con.execute(f"select count(*) from raw.{name}").fetchall()[0][0] for (name,) in tables
+        )
+    finally:
+        con.close()
+
+
+def run_scale(scale: float, days: int, start: str, seed: int, work: Path) -> dict:
+    landing, database = work / f"landing_s{scale:g}", work / f"raw_s{scale:g}.duckdb"
+    shutil.rmtree(landing, ignore_errors=True)
+    database.unlink(missing_ok=True)
+    python = sys.executable
+    simulate = measure(
+        [
+            python,
+            "-m",
+            "orchestration.simulator",
+            "--start",
+            start,
+            "--days",
+            str(days),
+            "--scale",
+            str(scale),
+            "--seed",
+            str(seed),
+            "--out",
+            str(landing),
+            "--no-progress",
+        ]
+    )
+    files, megabytes = landing_size(landing)
+    ingest = measure(
+        [
+            python,
+            "-m",
+            "orchestration.ingest",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            str(database),
+        ]
+    )
+    rows = raw_rows(database)
+    result = {
+        "scale": scale,
+        "days": days,
+        "landing_files": files,
+        "landing_mb": megabytes,
+        "rows": rows,
+        "simulate": {**simulate, "rows_per_s": round(rows / simulate["wall_s"])},
+        "ingest": {**ingest, "rows_per_s": round(rows / ingest["wall_s"])},
+        "warehouse_mb": round(database.stat().st_size / 2**20, 1),
+    }
+    shutil.rmtree(landing, ignore_errors=True)
+    database.unlink(missing_ok=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--start", default="2025-01-01")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "runs": [],
+    }
+    for scale in args.scales:
+        run = run_scale(scale, args.days, args.start, args.seed, args.work)
+        results["runs"].append(run)
+        print(
+            f"scale {scale:g} × {args.days} days: {run['rows']:,} rows, "
+            f"{run['landing_files']:,} files ({run['landing_mb']} MB)\n"
+            f"  simulate {run['simulate']['wall_s']:>8.1f} s  "
+            f"peak {run['simulate']['peak_rss_mb']:>8.0f} MB  "
+            f"{run['simulate']['rows_per_s']:>10,} rows/s\n"
+            f"  ingest   {run['ingest']['wall_s']:>8.1f} s  "
+            f"peak {run['ingest']['peak_rss_mb']:>8.0f} MB  "
+            f"{run['ingest']['rows_per_s']:>10,} rows/s  "
+            f"(raw DuckDB file {run['warehouse_mb']} MB)",
+            flush=True,
+        )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {RESULTS.relative_to(HERE.parent)}")
+
+
+if __name__ == "__main__":
+    main()
