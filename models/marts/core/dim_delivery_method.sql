@@ -16,7 +16,7 @@ final as (
 
     union all
 
-    {{ unknown_member(
+    {{ special_member(
         'delivery_method_key', 'delivery_method',
         ['delivery_method_name', 'delivery_method_name_zh', 'is_express']
     ) }}

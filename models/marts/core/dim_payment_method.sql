@@ -17,7 +17,7 @@ final as (
 
     union all
 
-    {{ unknown_member(
+    {{ special_member(
         'payment_method_key', 'payment_method',
         ['payment_method_name', 'payment_method_name_zh', 'is_cash_on_delivery', 'is_online']
     ) }}

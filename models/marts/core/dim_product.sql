@@ -24,7 +24,7 @@ final as (
 
     union all
 
-    {{ unknown_member(
+    {{ special_member(
         'product_key', 'sku_id',
         ['product_id', 'product_name', 'category_l1', 'category_l2', 'brand', 'model', 'colour',
          'size', 'list_price', 'launched_date', 'is_active']

@@ -1,38 +1,22 @@
--- Unit cost validity ranges: join a sale on
--- sku_id and valid_from_at <= placed_at < valid_to_at to cost it as of the sale.
-with costs as (
+with cost_ranges as (
 
-    select * from {{ ref('stg_shop__sku_costs') }}
-
-),
-
-ranges as (
-
-    select
-        sku_id,
-        unit_cost,
-        valid_from_at,
-        lead(valid_from_at) over (partition by sku_id order by valid_from_at) as next_valid_from_at,
-        row_number() over (partition by sku_id order by valid_from_at) as version_number
-    from costs
+    select * from {{ ref('int_sku_costs_ranged') }}
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['sku_id', 'valid_from_at']) }} as sku_cost_key,
-        sku_id,
+        {{ surrogate_key(['sku_id', 'version_number']) }} as sku_cost_key,
         {{ surrogate_key(['sku_id']) }} as product_key,
+        sku_id,
         version_number,
         unit_cost,
-        -- the first known cost also prices sales made before it was recorded
-        case
-            when version_number = 1 then cast('1900-01-01' as timestamp) else valid_from_at
-        end as valid_from_at,
-        coalesce(next_valid_from_at, cast('9999-12-31' as timestamp)) as valid_to_at,
-        next_valid_from_at is null as is_current
-    from ranges
+        recorded_from_at,
+        valid_from_at,
+        valid_to_at,
+        is_current
+    from cost_ranges
 
 )
 

@@ -19,7 +19,7 @@ final as (
 
     union all
 
-    {{ unknown_member(
+    {{ special_member(
         'warehouse_key', 'warehouse_id',
         ['warehouse_name', 'region', 'city', 'ship_sla_hours', 'shelving_sla_hours',
          'delivery_sla_hours']
