@@ -1,6 +1,6 @@
--- Orders with their settlement and their parcel: when the warehouse could start (payment,
--- or placement for cash on delivery), when it shipped and when the customer received it,
--- and the shipping cut-off of the order's time slot (分时段下单出库).
+-- The fulfilment of each order: when the warehouse could start (payment, or placement for
+-- cash on delivery), its parcel's shipping and delivery, and the shipping cut-off of the
+-- order's time slot (分时段下单出库). Join int_orders_settled for the order itself.
 with orders as (
 
     select * from {{ ref('int_orders_settled') }}
@@ -28,7 +28,7 @@ slots as (
 fulfilled as (
 
     select
-        orders.*,
+        orders.order_id,
         payment_methods.is_cash_on_delivery,
         case
             when payment_methods.is_cash_on_delivery then orders.placed_at else orders.paid_at
@@ -67,7 +67,19 @@ fulfilled as (
 final as (
 
     select
-        *,
+        order_id,
+        is_cash_on_delivery,
+        fulfilment_started_at,
+        is_fulfilment_due,
+        shipment_id,
+        carrier,
+        shipment_status,
+        shipped_at,
+        delivered_at,
+        failed_at,
+        shipping_cost,
+        order_slot_code,
+        ship_cutoff_at_local,
         shipped_at is not null
         and {{ to_shop_time('shipped_at') }} <= ship_cutoff_at_local as is_shipped_by_slot_cutoff
     from fulfilled

@@ -10,10 +10,16 @@ with spine as (
 
 ),
 
-orders as (
+fulfilment as (
 
     select * from {{ ref('int_orders_fulfilled') }}
     where is_fulfilment_due
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_settled') }}
 
 ),
 
@@ -28,13 +34,14 @@ due as (
     select
         orders.order_id,
         orders.warehouse_id,
-        {{ to_shop_time('orders.fulfilment_started_at') }} as started_at_local,
+        {{ to_shop_time('fulfilment.fulfilment_started_at') }} as started_at_local,
         {{ to_shop_time(
-            dbt.dateadd('hour', 'warehouses.ship_sla_hours', 'orders.fulfilment_started_at')
+            dbt.dateadd('hour', 'warehouses.ship_sla_hours', 'fulfilment.fulfilment_started_at')
         ) }} as ship_deadline_at_local,
-        {{ to_shop_time('orders.shipped_at') }} as shipped_at_local,
+        {{ to_shop_time('fulfilment.shipped_at') }} as shipped_at_local,
         {{ to_shop_time('orders.cancelled_at') }} as cancelled_at_local
-    from orders
+    from fulfilment
+    inner join orders on fulfilment.order_id = orders.order_id
     inner join warehouses on orders.warehouse_id = warehouses.warehouse_id
 
 ),

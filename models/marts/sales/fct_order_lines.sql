@@ -8,6 +8,12 @@ with lines as (
 
 orders as (
 
+    select * from {{ ref('int_orders_settled') }}
+
+),
+
+fulfilment as (
+
     select * from {{ ref('int_orders_fulfilled') }}
 
 ),
@@ -33,7 +39,7 @@ measured as (
         orders.warehouse_id,
         orders.is_test,
         orders.is_valid,
-        orders.shipment_status = 'delivered' as is_delivered,
+        fulfilment.shipment_status = 'delivered' as is_delivered,
         lines.quantity_accepted - lines.quantity_short_picked as quantity_fulfillable,
         lines.return_refund_amount + lines.short_pick_refund_amount as refund_amount,
         case
@@ -54,6 +60,7 @@ measured as (
         end as cogs
     from lines
     inner join orders on lines.order_id = orders.order_id
+    inner join fulfilment on lines.order_id = fulfilment.order_id
 
 ),
 

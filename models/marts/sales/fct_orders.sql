@@ -2,6 +2,12 @@
 -- fulfilment and money: GMV, refunds, net sales, cost of goods sold and gross profit.
 with orders as (
 
+    select * from {{ ref('int_orders_settled') }}
+
+),
+
+fulfilment as (
+
     select * from {{ ref('int_orders_fulfilled') }}
 
 ),
@@ -83,7 +89,7 @@ final as (
         orders.placed_at,
         orders.placed_at_local,
         orders.placed_date,
-        orders.order_slot_code,
+        fulfilment.order_slot_code,
         orders.paid_at,
         orders.cancelled_at,
         orders.cancellation_reason,
@@ -96,7 +102,7 @@ final as (
         case when orders.is_valid then 1 else 0 end as valid_order_count,
         coalesce(payment_methods.payment_method_key, {{ unknown_key() }}) as payment_method_key,
         orders.payment_method,
-        orders.is_cash_on_delivery,
+        fulfilment.is_cash_on_delivery,
         coalesce(delivery_methods.delivery_method_key, {{ unknown_key() }})
             as delivery_method_key,
         orders.delivery_method,
@@ -108,12 +114,12 @@ final as (
         attribution.attributed_campaign_code,
         orders.campaign_code as promotion_campaign_code,
         orders.coupon_code,
-        orders.shipment_id,
-        orders.shipment_status,
-        orders.shipped_at,
-        orders.delivered_at,
-        orders.is_fulfilment_due,
-        orders.is_shipped_by_slot_cutoff,
+        fulfilment.shipment_id,
+        fulfilment.shipment_status,
+        fulfilment.shipped_at,
+        fulfilment.delivered_at,
+        fulfilment.is_fulfilment_due,
+        fulfilment.is_shipped_by_slot_cutoff,
         lines.lines_attempted,
         lines.lines_refused_no_stock,
         lines.items_ordered,
@@ -134,6 +140,7 @@ final as (
         lines.cogs,
         lines.gross_profit
     from orders
+    inner join fulfilment on orders.order_id = fulfilment.order_id
     inner join attribution on orders.order_id = attribution.order_id
     left join lines on orders.order_id = lines.order_id
     left join customers on coalesce(orders.customer_id, 'guest') = customers.customer_id

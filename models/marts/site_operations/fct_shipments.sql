@@ -1,9 +1,15 @@
 -- One row per parcel: the fulfilment timeline of its order (下单 → 支付 → 出库 → 收货) in
 -- hours, its cost, and whether it was delivered within the warehouse's delivery SLA.
-with orders as (
+with fulfilment as (
 
     select * from {{ ref('int_orders_fulfilled') }}
     where shipment_id is not null
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_settled') }}
 
 ),
 
@@ -29,43 +35,45 @@ data_horizon as (
 final as (
 
     select
-        {{ surrogate_key(['orders.shipment_id']) }} as shipment_key,
-        orders.shipment_id,
+        {{ surrogate_key(['fulfilment.shipment_id']) }} as shipment_key,
+        fulfilment.shipment_id,
         orders.order_id,
         coalesce(warehouses.warehouse_key, {{ unknown_key() }}) as warehouse_key,
         orders.warehouse_id,
         coalesce(delivery_methods.delivery_method_key, {{ unknown_key() }})
             as delivery_method_key,
         orders.delivery_method,
-        orders.carrier,
-        orders.shipment_status,
-        orders.is_cash_on_delivery,
+        fulfilment.carrier,
+        fulfilment.shipment_status,
+        fulfilment.is_cash_on_delivery,
         orders.placed_at,
         orders.placed_date,
         orders.paid_at,
-        orders.fulfilment_started_at,
-        orders.shipped_at,
-        cast({{ to_shop_time('orders.shipped_at') }} as date) as shipped_date,
-        orders.delivered_at,
-        cast({{ to_shop_time('orders.delivered_at') }} as date) as delivered_date,
-        orders.failed_at,
-        orders.shipping_cost,
-        {{ hours_between('orders.placed_at', 'orders.delivered_at') }} as order_to_receipt_hours,
-        {{ hours_between('orders.fulfilment_started_at', 'orders.shipped_at') }}
+        fulfilment.fulfilment_started_at,
+        fulfilment.shipped_at,
+        cast({{ to_shop_time('fulfilment.shipped_at') }} as date) as shipped_date,
+        fulfilment.delivered_at,
+        cast({{ to_shop_time('fulfilment.delivered_at') }} as date) as delivered_date,
+        fulfilment.failed_at,
+        fulfilment.shipping_cost,
+        {{ hours_between('orders.placed_at', 'fulfilment.delivered_at') }}
+            as order_to_receipt_hours,
+        {{ hours_between('fulfilment.fulfilment_started_at', 'fulfilment.shipped_at') }}
             as warehouse_processing_hours,
-        {{ hours_between('orders.shipped_at', 'orders.delivered_at') }} as delivery_hours,
+        {{ hours_between('fulfilment.shipped_at', 'fulfilment.delivered_at') }} as delivery_hours,
         warehouses.delivery_sla_hours,
-        orders.shipment_status = 'delivered' as is_delivered,
-        orders.shipment_status = 'failed' as is_failed,
-        orders.shipment_status = 'delivered'
-        and {{ hours_between('orders.shipped_at', 'orders.delivered_at') }}
+        fulfilment.shipment_status = 'delivered' as is_delivered,
+        fulfilment.shipment_status = 'failed' as is_failed,
+        fulfilment.shipment_status = 'delivered'
+        and {{ hours_between('fulfilment.shipped_at', 'fulfilment.delivered_at') }}
         <= warehouses.delivery_sla_hours as is_delivered_within_sla,
         -- 未送达: failed, or not delivered within the SLA (late, or overdue in transit)
-        orders.shipment_status = 'failed'
+        fulfilment.shipment_status = 'failed'
         or {{ hours_between(
-            'orders.shipped_at', 'coalesce(orders.delivered_at, data_horizon.as_of_at)'
+            'fulfilment.shipped_at', 'coalesce(fulfilment.delivered_at, data_horizon.as_of_at)'
         ) }} > warehouses.delivery_sla_hours as is_undelivered
-    from orders
+    from fulfilment
+    inner join orders on fulfilment.order_id = orders.order_id
     cross join data_horizon
     left join warehouses on orders.warehouse_id = warehouses.warehouse_id
     left join delivery_methods on orders.delivery_method = delivery_methods.delivery_method
