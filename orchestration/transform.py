@@ -1,23 +1,29 @@
-"""Run dbt on the project from Python (the same invocation the CLI would make)."""
+"""Run dbt on the project (a child process, as the scheduler will).
+
+dbt runs in its own process so that it holds the warehouse file only while it runs: DuckDB
+allows one writer per file, and the caller reads the result afterwards.
+"""
 
 from __future__ import annotations
 
-from dbt.cli.main import dbtRunner
+import subprocess
+import sys
+from pathlib import Path
 
 from orchestration.settings import PROJECT_ROOT
 
 PROFILES_DIR = PROJECT_ROOT / "profiles"
+DBT = Path(sys.executable).with_name("dbt")
 
 
 def run_dbt(arguments: list[str]) -> bool:
     """Invoke dbt with the project's profile; True when every node succeeded."""
-    result = dbtRunner().invoke(
-        [
-            *arguments,
-            "--project-dir",
-            str(PROJECT_ROOT),
-            "--profiles-dir",
-            str(PROFILES_DIR),
-        ]
-    )
-    return result.success
+    command = [
+        str(DBT),
+        *arguments,
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROFILES_DIR),
+    ]
+    return subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode == 0

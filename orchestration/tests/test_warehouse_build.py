@@ -1,0 +1,138 @@
+"""The dbt warehouse builds on a small generated shop, reconciles with raw, and keeps PII out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow.csv as pa_csv
+import pytest
+
+from orchestration.contract import load_contract
+from orchestration.ingest import ingest
+from orchestration.settings import PROJECT_ROOT
+from orchestration.simulator import simulate
+from orchestration.transform import run_dbt
+
+START = dt.date(2025, 6, 10)
+DAYS = 21
+LAYER_SCHEMAS = ("staging", "intermediate", "marts")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("shop")
+    landing, warehouse = root / "landing", root / "warehouse" / "shop.duckdb"
+    simulate(landing, start=START, days=DAYS, scale=0.05, seed=11)
+    report = ingest(warehouse, landing)
+    assert report.ok, report.summary()
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SHOP_WAREHOUSE_PATH", str(warehouse))
+    built = run_dbt(["build"])
+    yield {"landing": landing, "warehouse": warehouse, "built": built}
+    patch.undo()
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def read_landed(landing: Path, source: str, table: str) -> list[dict]:
+    """All landed rows of a CSV table, read straight from the files (a second route)."""
+    encoding = load_contract().source(source).csv_encoding
+    rows: list[dict] = []
+    for path in sorted((landing / source / table).glob("date=*/*.csv")):
+        rows += pa_csv.read_csv(
+            path, read_options=pa_csv.ReadOptions(encoding=encoding)
+        ).to_pylist()
+    return rows
+
+
+def test_dbt_build_passes_every_model_and_test(shop: dict) -> None:
+    assert shop["built"], "dbt build failed: see the dbt log above"
+
+
+def test_every_model_and_column_is_documented(shop: dict) -> None:
+    manifest = json.loads((PROJECT_ROOT / "target" / "manifest.json").read_text())
+    undocumented = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in ("model", "seed"):
+            continue
+        if not node.get("description"):
+            undocumented.append(node["name"])
+        actual = query(
+            shop["warehouse"],
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{node['schema']}' and table_name = '{node['alias']}'",
+        )
+        documented = {name for name, column in node["columns"].items() if column["description"]}
+        undocumented += [f"{node['name']}.{name}" for (name,) in actual if name not in documented]
+    assert undocumented == []
+
+
+def test_gmv_and_order_count_per_day_equal_the_landing_files(shop: dict) -> None:
+    orders = {row["order_id"]: row for row in read_landed(shop["landing"], "shop", "orders")}
+    expected: dict[dt.date, list] = {}
+    for row in orders.values():
+        if row["is_test"]:
+            continue
+        day = (row["placed_at"] + dt.timedelta(hours=8)).date()  # Asia/Shanghai, no DST
+        totals = expected.setdefault(day, [0, Decimal(0)])
+        totals[0] += 1
+        totals[1] += Decimal(str(row["items_amount"]))
+    actual = query(
+        shop["warehouse"],
+        "select placed_date, sum(order_count), sum(gmv) from marts.fct_orders "
+        "group by placed_date order by placed_date",
+    )
+    assert [(d, int(n), g) for d, n, g in actual] == [
+        (day, count, gmv.quantize(Decimal("0.01")))
+        for day, (count, gmv) in sorted(expected.items())
+    ]
+
+
+def test_personal_data_never_reaches_the_layers(shop: dict) -> None:
+    customers = read_landed(shop["landing"], "shop", "customers")
+    secrets = {c[key] for c in customers for key in ("full_name", "email", "phone") if c[key]}
+    assert secrets
+    columns = query(
+        shop["warehouse"],
+        "select table_schema, table_name, column_name from information_schema.columns "
+        f"where table_schema in {LAYER_SCHEMAS} and data_type = 'VARCHAR'",
+    )
+    con = duckdb.connect(str(shop["warehouse"]), read_only=True)
+    leaks = []
+    for schema, table, column in columns:
+        values = {
+            value
+            for (value,) in con.execute(
+                f'select distinct "{column}" from {schema}.{table} where "{column}" is not null'
+            ).fetchall()
+        }
+        if values & secrets:
+            leaks.append(f"{schema}.{table}.{column}")
+    con.close()
+    assert leaks == []
+
+
+def test_reconciliation_test_fails_when_a_mart_disagrees_with_raw(shop: dict) -> None:
+    con = duckdb.connect(str(shop["warehouse"]))
+    (order_id,) = con.execute(
+        "select order_id from marts.fct_orders where not is_test order by order_id limit 1"
+    ).fetchall()[0]
+    con.execute("update marts.fct_orders set gmv = gmv + 1 where order_id = ?", [order_id])
+    con.close()
+    try:
+        assert not run_dbt(["test", "--select", "assert_daily_order_totals_reconcile_with_raw"])
+    finally:
+        con = duckdb.connect(str(shop["warehouse"]))
+        con.execute("update marts.fct_orders set gmv = gmv - 1 where order_id = ?", [order_id])
+        con.close()
+    assert run_dbt(["test", "--select", "assert_daily_order_totals_reconcile_with_raw"])
