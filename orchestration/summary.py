@@ -7,14 +7,35 @@ from pathlib import Path
 
 import duckdb
 
-#: Headline figures: label → (table it needs, SQL). Shown when the table exists.
+#: Headline figures: label → (relation it needs, SQL). Shown when the relation exists.
 HEADLINES: dict[str, tuple[str, str]] = {
-    "days of web events": (
-        "raw.events",
-        "select count(distinct _partition_date) from raw.events",
+    "days of orders": (
+        "marts.fct_orders",
+        "select count(distinct placed_date) from marts.fct_orders",
     ),
-    "orders placed": ("raw.orders", "select count(*) from raw.orders"),
-    "GMV placed (CNY)": ("raw.orders", "select sum(order_total) from raw.orders"),
+    "GMV 总销售额 (CNY)": ("marts.fct_orders", "select sum(gmv) from marts.fct_orders"),
+    "net sales 净销售额 (CNY)": ("marts.fct_orders", "select sum(net_sales) from marts.fct_orders"),
+    "valid-order rate 订单有效率": (
+        "marts.fct_orders",
+        "select sum(valid_order_count) / sum(order_count) from marts.fct_orders",
+    ),
+    "gross margin 毛利率": (
+        "marts.fct_orders",
+        "select sum(gross_profit) / sum(net_sales) from marts.fct_orders",
+    ),
+    "COD share COD比率": (
+        "marts.fct_orders",
+        "select avg(case when is_cash_on_delivery then 1.0 else 0 end) "
+        "from marts.fct_orders where not is_test",
+    ),
+    "return rate 退货比率": (
+        "marts.fct_order_lines",
+        "select sum(quantity_returned) / sum(quantity_delivered) from marts.fct_order_lines",
+    ),
+    "order to receipt 下单到收货 (hours)": (
+        "marts.fct_shipments",
+        "select avg(order_to_receipt_hours) from marts.fct_shipments",
+    ),
 }
 
 
@@ -33,7 +54,7 @@ def _format(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float | Decimal):
-        return f"{value:,.2f}"
+        return f"{value:,.4f}" if abs(value) < 1 else f"{value:,.2f}"
     return str(value)
 
 
