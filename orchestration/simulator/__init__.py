@@ -1,0 +1,9 @@
+"""Synthetic shop simulator: writes a year (or any period) of a believable e-commerce
+shop's raw exports into the landing tree, exactly as the raw contract describes them.
+
+    python -m orchestration.simulator --start 2025-01-01 --days 365 --scale 1 --out landing/
+"""
+
+from orchestration.simulator.engine import simulate
+
+__all__ = ["simulate"]

@@ -1,0 +1,3 @@
+from orchestration.simulator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Command line entry point: ``python -m orchestration.simulator`` / ``shop-simulate``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from orchestration.simulator.engine import check_arguments, simulate
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shop-simulate",
+        description="Write the raw landing files of a simulated e-commerce shop.",
+    )
+    parser.add_argument(
+        "--start",
+        type=dt.date.fromisoformat,
+        default=dt.date(2025, 1, 1),
+        help="first shop-local day (YYYY-MM-DD)",
+    )
+    parser.add_argument("--days", type=int, default=365, help="number of days to simulate")
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = ~10,000 visits a day")
+    parser.add_argument("--seed", type=int, default=7, help="random seed")
+    parser.add_argument("--out", type=Path, default=Path("landing"), help="landing root")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        check_arguments(args.days, args.scale, args.seed)
+    except ValueError as error:
+        parser.error(str(error))
+    rows = simulate(
+        args.out, args.start, args.days, args.scale, args.seed, progress=not args.no_progress
+    )
+    total = sum(rows.values())
+    print(f"wrote {total:,} rows in {len(rows)} tables to {args.out}")
+    return 0
