@@ -1,0 +1,55 @@
+"""Gate 1: blocking Great Expectations checks on every raw table's loaded days."""
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    MetadataValue,
+    PartitionsDefinition,
+    asset_check,
+)
+
+from orchestration import settings
+from orchestration.contract import Table, load_contract
+from orchestration.partitions import window_days
+from orchestration.quality.raw_suites import measure, raw_rules
+from orchestration.quality.validation import validate
+
+
+def raw_check(table: Table, partitions: PartitionsDefinition) -> AssetChecksDefinition:
+    """The raw suite of one table as a blocking check: failing it stops staging."""
+
+    @asset_check(
+        asset=["raw", table.name],
+        name="raw_suite",
+        description=f"Great Expectations suite raw.{table.name}: "
+        + "; ".join(rule.description for rule in raw_rules(table)),
+        blocking=True,
+        partitions_def=partitions,
+    )
+    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        days = window_days(context.partition_time_window)
+        con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
+        try:
+            measurements = measure(con, table, days[0], days[-1])
+        finally:
+            con.close()
+        outcome = validate(f"raw.{table.name}", raw_rules(table), measurements)
+        return AssetCheckResult(
+            passed=outcome.success,
+            severity=AssetCheckSeverity.ERROR,
+            description="; ".join(outcome.failures) or "all rules passed",
+            metadata={
+                "checked_rows": int(measurements["checked_rows"]),
+                "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failures)),
+                "days": f"{days[0]} … {days[-1]}",
+            },
+        )
+
+    return _check
+
+
+def raw_checks(partitions: PartitionsDefinition) -> list[AssetChecksDefinition]:
+    return [raw_check(table, partitions) for table in load_contract().tables]

@@ -1,0 +1,200 @@
+"""Great Expectations suites of the raw layer (gate 1), derived from the raw contract.
+
+Every rule is measured in DuckDB by one SQL query over the days being loaded (so a day of
+events is never pulled into pandas); Great Expectations then validates that one-row frame of
+measurements against the suite, which names each rule and reports the observed value.
+
+Rules per raw table, for the rows of the checked export days:
+- the primary key is never null, and no key is delivered twice (append tables; tables
+  delivered as changes must not repeat a key *version*);
+- enum columns hold only the contract's accepted values;
+- money columns are neither negative nor absurd (≥ 10 million CNY on one row);
+- the time that dates a record (its event time, or its version time for tables delivered as
+  changes) is neither before the shop opened nor in the future of its export day;
+- foreign keys whose contract severity is ``error`` find their record (across sources);
+- volume: a day of an append table with daily traffic is not below a third of the median
+  of the previous 7 loaded days (a day of missing web events must not pass).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import duckdb
+
+from orchestration.contract import RAW_SCHEMA, Column, Table, load_contract
+
+#: Largest plausible money amount on one row (CNY).
+ABSURD_AMOUNT = 10_000_000
+#: Tables whose daily row count must not collapse against the recent median.
+VOLUME_TABLES = ("events", "orders", "order_lines", "payments", "probes")
+VOLUME_FLOOR = 1 / 3
+VOLUME_HISTORY_DAYS = 7
+
+
+def shop_opened_on() -> dt.date:
+    """No record can happen before the shop opened (``SHOP_OPENED_ON``)."""
+    return dt.date.fromisoformat(os.environ.get("SHOP_OPENED_ON", "2020-01-01"))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One measurement (SQL over the checked rows ``checked``) and its allowed range."""
+
+    name: str
+    description: str
+    sql: str
+    max_value: float | None = 0
+    min_value: float | None = 0
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
+def _column_rules(table: Table, column: Column) -> list[Rule]:
+    name = column.name
+    rules = []
+    if column.accepted_values:
+        rules.append(
+            Rule(
+                f"unknown_{name}",
+                f"{name} holds only {', '.join(column.accepted_values)}",
+                f"count_if({name} is not null and {name} not in "
+                f"({_quoted(column.accepted_values)}))",
+            )
+        )
+    if column.type == "decimal":
+        # third-party market sizes are legitimately huge: only the sign is checked there
+        ceiling = "" if table.source == "market" else f" or {name} >= {ABSURD_AMOUNT}"
+        rules.append(
+            Rule(
+                f"bad_amount_{name}",
+                f"{name} is not negative" + (f" nor ≥ {ABSURD_AMOUNT:,}" if ceiling else ""),
+                f"count_if({name} < 0{ceiling})",
+            )
+        )
+    if column.type == "timestamp" and name in (table.event_time, table.updated_at):
+        rules.append(
+            Rule(
+                f"impossible_time_{name}",
+                f"{name} is after the shop opened and not after its export day (+1 day)",
+                f"count_if({name} < timestamp '{shop_opened_on()}' "
+                f"or {name} >= cast(_partition_date as timestamp) + interval 2 day)",
+            )
+        )
+    return rules
+
+
+def _key_rules(table: Table) -> list[Rule]:
+    key = list(table.primary_key)
+    version = [*key, table.updated_at] if table.updated_at else key
+    null_key = " or ".join(f"{column} is null" for column in key)
+    columns = ", ".join(version)
+    return [
+        Rule(
+            "null_key",
+            f"primary key ({', '.join(key)}) is never null",
+            f"count_if({null_key})",
+        ),
+        Rule(
+            "duplicate_key",
+            f"no ({columns}) is delivered twice",
+            f"""(
+                select count(*) from (
+                    select {columns}
+                    from {RAW_SCHEMA}.{table.name}
+                    where ({columns}) in (select ({columns}) from checked)
+                    group by {columns}
+                    having count(*) > 1
+                )
+            )""",
+        ),
+    ]
+
+
+def _reference_rules(table: Table) -> list[Rule]:
+    rules = []
+    for column in table.columns:
+        if not column.references or column.references_severity != "error":
+            continue
+        target_table, target_column = column.references.split(".")
+        rules.append(
+            Rule(
+                f"orphan_{column.name}",
+                f"every {column.name} exists in {column.references}",
+                f"""(
+                    select count(*) from checked
+                    where {column.name} is not null
+                    and {column.name} not in (
+                        select {target_column} from {RAW_SCHEMA}.{target_table}
+                        where {target_column} is not null
+                    )
+                )""",
+            )
+        )
+    return rules
+
+
+def _volume_rules(table: Table) -> list[Rule]:
+    if table.name not in VOLUME_TABLES:
+        return []
+    history = f"""(
+        select median(rows) from (
+            select count(*) as rows from {RAW_SCHEMA}.{table.name}
+            where _partition_date < (select min(_partition_date) from checked)
+            and _partition_date >= (select min(_partition_date) from checked)
+                - interval {VOLUME_HISTORY_DAYS} day
+            group by _partition_date
+        )
+    )"""
+    return [
+        Rule(
+            "volume_ratio",
+            f"each day has at least {VOLUME_FLOOR:.0%} of the median daily rows of the "
+            f"previous {VOLUME_HISTORY_DAYS} days",
+            f"""coalesce((
+                select min(rows) from (
+                    select count(*) as rows from checked group by _partition_date
+                )
+            ) / {history}, 1)""",
+            min_value=VOLUME_FLOOR,
+            max_value=None,
+        )
+    ]
+
+
+def raw_rules(table: Table) -> list[Rule]:
+    """Every rule of a raw table's suite."""
+    rules = _key_rules(table)
+    for column in table.columns:
+        rules += _column_rules(table, column)
+    return rules + _reference_rules(table) + _volume_rules(table)
+
+
+def measure(
+    con: duckdb.DuckDBPyConnection, table: Table, first_day: dt.date, last_day: dt.date
+) -> dict[str, float]:
+    """Measure every rule on the rows exported between the two days (inclusive)."""
+    rules = raw_rules(table)
+    measures = ",\n".join(
+        f"cast(coalesce({rule.sql}, 0) as double) as {rule.name}" for rule in rules
+    )
+    sql = f"""
+        with checked as (
+            select * from {RAW_SCHEMA}.{table.name}
+            where _partition_date between ? and ?
+        )
+        select count(*) as checked_rows, {measures}
+        from checked
+    """
+    cursor = con.execute(sql, [first_day, last_day])
+    names = [description[0] for description in cursor.description]
+    (values,) = cursor.fetchall()
+    return dict(zip(names, values, strict=True))
+
+
+def raw_tables() -> list[Table]:
+    return load_contract().tables

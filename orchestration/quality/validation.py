@@ -1,0 +1,67 @@
+"""Validate measurements against a suite with Great Expectations (GX Core 1.x).
+
+Suites are lists of :class:`~orchestration.quality.raw_suites.Rule`: each becomes an
+``ExpectColumnValuesToBeBetween`` on its measurement column of a one-row frame that DuckDB
+computed, so GX names the rule, applies its bounds and reports the observed value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # after disabling GX usage analytics above
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from orchestration.quality.raw_suites import Rule
+
+
+@dataclass(frozen=True)
+class Validation:
+    suite: str
+    success: bool
+    failures: tuple[str, ...]
+    measurements: Mapping[str, float]
+
+
+@cache
+def _batch_definition():
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("measurements")
+    asset = source.add_dataframe_asset("measurements")
+    return asset.add_batch_definition_whole_dataframe("measurements")
+
+
+def validate(
+    suite_name: str, rules: Sequence[Rule], measurements: Mapping[str, float]
+) -> Validation:
+    """Run the suite on the measurements; failures read '<rule>: <description> (observed x)'."""
+    suite = gx.ExpectationSuite(
+        name=suite_name,
+        expectations=[
+            gx.expectations.ExpectColumnValuesToBeBetween(
+                column=rule.name,
+                min_value=rule.min_value,
+                max_value=rule.max_value,
+                meta={"description": rule.description},
+            )
+            for rule in rules
+        ],
+    )
+    frame = pd.DataFrame([{rule.name: measurements[rule.name] for rule in rules}])
+    result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    failures = tuple(
+        f"{outcome.expectation_config.kwargs['column']}: "
+        f"{outcome.expectation_config.meta['description']} "
+        f"(observed {measurements[outcome.expectation_config.kwargs['column']]:g})"
+        for outcome in result.results
+        if not outcome.success
+    )
+    return Validation(suite_name, bool(result.success), failures, dict(measurements))

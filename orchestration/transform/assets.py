@@ -1,0 +1,91 @@
+"""Dagster assets of the dbt project, one step per layer so the gates sit between them.
+
+Each layer is its own ``dbt build`` (models and their tests): a failed staging test fails
+the staging step and Dagster skips the intermediate and mart steps; a failed mart test or
+check stops publish. dbt tests appear as asset checks. The partition's shop-local days are
+passed to dbt as vars (``window_start``, ``window_end``) for incremental models.
+"""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration import settings
+from orchestration.ingest.assets import WAREHOUSE_POOL
+from orchestration.partitions import daily_partitions, window_days
+from orchestration.settings import PROJECT_ROOT
+from orchestration.transform import PROFILES_DIR
+
+DBT_PROJECT = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROFILES_DIR)
+
+#: The dbt steps in build order: (name, dbt selection).
+LAYERS = (
+    ("staging", "path:models/staging resource_type:seed"),
+    ("intermediate", "path:models/intermediate"),
+    ("marts", "path:models/marts"),
+)
+
+
+class ShopTranslator(DagsterDbtTranslator):
+    """Readable keys (``raw/orders``, ``marts/fct_orders``) and one group per layer or family."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        kind = dbt_resource_props["resource_type"]
+        name = dbt_resource_props["name"]
+        if kind == "source":
+            return AssetKey(["raw", name])
+        if kind == "seed":
+            return AssetKey(["reference", name])
+        return AssetKey([dbt_resource_props["fqn"][1], name])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        fqn = dbt_resource_props["fqn"]
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        if fqn[1] == "marts":
+            return f"marts_{fqn[2]}"
+        return fqn[1]
+
+
+TRANSLATOR = ShopTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def window_vars(context: AssetExecutionContext) -> list[str]:
+    """dbt --vars with the run's shop-local days (empty for an unpartitioned run)."""
+    if not context.has_partition_key_range:
+        return []
+    days = window_days(context.partition_time_window)
+    return ["--vars", json.dumps({"window_start": str(days[0]), "window_end": str(days[-1])})]
+
+
+def layer_assets(name: str, select: str) -> AssetsDefinition:
+    @dbt_assets(
+        manifest=DBT_PROJECT.manifest_path,
+        select=select,
+        name=f"dbt_{name}",
+        dagster_dbt_translator=TRANSLATOR,
+        partitions_def=daily_partitions(),
+        backfill_policy=BackfillPolicy.single_run(),
+        project=DBT_PROJECT,
+        pool=WAREHOUSE_POOL,
+    )
+    def _build(context: AssetExecutionContext, dbt: DbtCliResource):
+        settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+        # buildable: a test runs in the step that builds the last of its parents
+        arguments = ["build", "--indirect-selection", "buildable", *window_vars(context)]
+        yield from dbt.cli(arguments, context=context).stream()
+
+    return _build
+
+
+def dbt_layer_assets() -> list[AssetsDefinition]:
+    return [layer_assets(name, select) for name, select in LAYERS]
