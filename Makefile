@@ -12,7 +12,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test lint format sources clean help venv
+.PHONY: run test lint format sources clean help venv dagster
 
 help:
 	@echo "make run    - build the environment, generate the demo shop, load and build the warehouse"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint   - sqlfluff and ruff only"
 	@echo "make format - apply ruff format and sqlfluff fix"
 	@echo "make sources - regenerate the dbt sources YAML from the raw contract"
+	@echo "make dagster - the Dagster UI on http://127.0.0.1:3000 (instance under .dagster_home/)"
 	@echo "make clean  - remove the environment, generated data and build artefacts"
 
 $(UV):
@@ -48,8 +49,13 @@ format: $(STAMP)
 	.venv/bin/ruff format .
 	DBT_TARGET_PATH=target_lint .venv/bin/sqlfluff fix models tests
 
+dagster: $(STAMP)
+	mkdir -p .dagster_home
+	cp orchestration/dagster.yaml .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home .venv/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
 sources: $(STAMP)
 	$(PY) -m orchestration.contract.dbt_codegen
 
 clean:
-	rm -rf .venv .tools target target_lint logs dbt_packages landing warehouse .pytest_cache .ruff_cache
+	rm -rf .venv .tools target target_lint logs dbt_packages landing warehouse .dagster_home .pytest_cache .ruff_cache

@@ -5,11 +5,14 @@ landing files ─► raw/<table> (ingest, gate 1: Great Expectations raw suites,
              ─► dbt intermediate ─► dbt marts (gate 3: dbt tests incl. reconciliation)
 """
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
 from orchestration.ingest.assets import raw_assets
+from orchestration.jobs import daily_refresh, landing_files, refresh_job
 from orchestration.partitions import daily_partitions
+from orchestration.publish.assets import publish_asset
+from orchestration.quality.mart_checks import mart_check
 from orchestration.quality.raw_checks import raw_checks
 from orchestration.transform import DBT
 from orchestration.transform.assets import DBT_PROJECT, dbt_layer_assets
@@ -17,16 +20,14 @@ from orchestration.transform.assets import DBT_PROJECT, dbt_layer_assets
 
 def build_definitions() -> Definitions:
     partitions = daily_partitions()
-    refresh = define_asset_job(
-        "refresh_warehouse",
-        selection=AssetSelection.all(),
-        partitions_def=partitions,
-        description="Load the run's days, pass every gate, rebuild the warehouse.",
-    )
+    dbt_layers = dbt_layer_assets()
+    marts = [key for key in dbt_layers[-1].keys if key.path[0] == "marts"]
     return Definitions(
-        assets=[*raw_assets(partitions), *dbt_layer_assets()],
-        asset_checks=raw_checks(partitions),
-        jobs=[refresh],
+        assets=[*raw_assets(partitions), *dbt_layers, publish_asset(partitions, marts)],
+        asset_checks=[*raw_checks(partitions), mart_check(partitions)],
+        jobs=[refresh_job()],
+        schedules=[daily_refresh],
+        sensors=[landing_files],
         resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT))},
     )
 

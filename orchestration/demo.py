@@ -1,8 +1,10 @@
-"""`make run`: generate the demo shop, load it, build the warehouse, print what was built.
+"""`make run`: generate the demo shop, run the refresh job over it, print what was built.
 
 The demo shop is small (90 days at a fifth of scale 1, covering Double 11) so that a fresh
 clone runs end to end in a few minutes. The landing area is regenerated only when the demo
-parameters change; loading skips partitions whose files did not change.
+parameters change; loading skips partitions whose files did not change. The run is the
+same Dagster job the daily schedule launches (ingest, gates, dbt layers, publish), executed
+in-process.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ import time
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.ingest import ingest
+from orchestration.publish import current_version, published_dir
 from orchestration.simulator import simulate
 from orchestration.summary import warehouse_summary
-from orchestration.transform import run_dbt
 
 DEMO = {"start": "2025-09-01", "days": 90, "scale": 0.2, "seed": 7}
 MARKER = ".demo-parameters.json"
@@ -50,17 +51,24 @@ def ensure_demo_landing(landing: Path) -> None:
 
 
 def main() -> int:
-    landing = settings.landing_dir()
-    warehouse = settings.warehouse_path()
-    os.environ.setdefault("SHOP_WAREHOUSE_PATH", str(warehouse))
-    ensure_demo_landing(landing)
-    report = ingest(warehouse, landing)
-    print(report.summary())
-    if not report.ok:
+    os.environ.setdefault("SHOP_FIRST_DAY", DEMO["start"])
+    ensure_demo_landing(settings.landing_dir())
+    from orchestration.run import problems, run_days
+
+    first = dt.date.fromisoformat(DEMO["start"])
+    started = time.perf_counter()
+    result = run_days(first, first + dt.timedelta(days=DEMO["days"] - 1))
+    for line in problems(result):
+        print(line)
+    if not result.success:
+        print(f"run {result.run_id} FAILED: the published warehouse was left as it was")
         return 1
-    if not run_dbt(["build"]):
-        return 1
-    print(warehouse_summary(warehouse))
+    print(warehouse_summary(settings.warehouse_path()))
+    print(
+        f"refresh run {result.run_id} passed every gate in {time.perf_counter() - started:.0f}s; "
+        f"published version {current_version(published_dir())} at "
+        f"{published_dir() / 'current.duckdb'} (read-only for analysts and BI tools)"
+    )
     return 0
 
 

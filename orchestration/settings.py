@@ -36,3 +36,9 @@ def duckdb_memory_limit() -> str:
 def duckdb_threads() -> int:
     """DuckDB worker threads (``SHOP_DUCKDB_THREADS``), one per core by default."""
     return int(os.environ.get("SHOP_DUCKDB_THREADS", str(os.cpu_count() or 2)))
+
+
+def dagster_home() -> str | None:
+    """Persistent Dagster instance directory (``DAGSTER_HOME``); in-process runs without it
+    use a throwaway instance."""
+    return os.environ.get("DAGSTER_HOME")

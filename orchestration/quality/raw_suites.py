@@ -144,22 +144,24 @@ def _volume_rules(table: Table) -> list[Rule]:
     history = f"""(
         select median(rows) from (
             select count(*) as rows from {RAW_SCHEMA}.{table.name}
-            where _partition_date < (select min(_partition_date) from checked)
-            and _partition_date >= (select min(_partition_date) from checked)
-                - interval {VOLUME_HISTORY_DAYS} day
+            where _partition_date < (select min(day) from days)
+            and _partition_date >= (select min(day) from days) - interval {VOLUME_HISTORY_DAYS} day
             group by _partition_date
         )
+    )"""
+    # a checked day without any row (or without a file) counts as 0 rows
+    quietest_day = """(
+        select min(coalesce(loaded.rows, 0)) from days
+        left join (
+            select _partition_date, count(*) as rows from checked group by _partition_date
+        ) as loaded on days.day = loaded._partition_date
     )"""
     return [
         Rule(
             "volume_ratio",
             f"each day has at least {VOLUME_FLOOR:.0%} of the median daily rows of the "
             f"previous {VOLUME_HISTORY_DAYS} days",
-            f"""coalesce((
-                select min(rows) from (
-                    select count(*) as rows from checked group by _partition_date
-                )
-            ) / {history}, 1)""",
+            f"coalesce({quietest_day} / {history}, 1)",
             min_value=VOLUME_FLOOR,
             max_value=None,
         )
@@ -174,26 +176,42 @@ def raw_rules(table: Table) -> list[Rule]:
     return rules + _reference_rules(table) + _volume_rules(table)
 
 
-def measure(
-    con: duckdb.DuckDBPyConnection, table: Table, first_day: dt.date, last_day: dt.date
+def measure_rules(
+    con: duckdb.DuckDBPyConnection,
+    rules: list[Rule],
+    query: str = "select {measures}",
+    parameters=(),
 ) -> dict[str, float]:
-    """Measure every rule on the rows exported between the two days (inclusive)."""
-    rules = raw_rules(table)
+    """Measure rules in one query: ``query`` places the rules' SQL at ``{measures}``."""
     measures = ",\n".join(
         f"cast(coalesce({rule.sql}, 0) as double) as {rule.name}" for rule in rules
     )
-    sql = f"""
-        with checked as (
-            select * from {RAW_SCHEMA}.{table.name}
-            where _partition_date between ? and ?
-        )
-        select count(*) as checked_rows, {measures}
-        from checked
-    """
-    cursor = con.execute(sql, [first_day, last_day])
+    cursor = con.execute(query.replace("{measures}", measures), list(parameters))
     names = [description[0] for description in cursor.description]
     (values,) = cursor.fetchall()
     return dict(zip(names, values, strict=True))
+
+
+def measure(
+    con: duckdb.DuckDBPyConnection, table: Table, first_day: dt.date, last_day: dt.date
+) -> dict[str, float]:
+    """Measure every rule of a raw table on the rows exported between the two days."""
+    checked_rows = Rule("checked_rows", "rows checked", "count(*)")
+    return measure_rules(
+        con,
+        [checked_rows, *raw_rules(table)],
+        f"""with days as (
+            select cast(unnest(generate_series(cast(? as date), cast(? as date),
+                interval 1 day)) as date) as day
+        ),
+        checked as (
+            select * from {RAW_SCHEMA}.{table.name}
+            where _partition_date between (select min(day) from days)
+            and (select max(day) from days)
+        )
+        select {{measures}} from checked""",
+        [first_day, last_day],
+    )
 
 
 def raw_tables() -> list[Table]:

@@ -1,0 +1,5 @@
+import sys
+
+from orchestration.publish.cli import main
+
+sys.exit(main())

@@ -1,0 +1,51 @@
+"""Gate 3: the marts suite as a blocking check; publish waits for it."""
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    MetadataValue,
+    PartitionsDefinition,
+    asset_check,
+)
+
+from orchestration import settings
+from orchestration.quality.mart_suites import MART_RULES
+from orchestration.quality.raw_suites import measure_rules
+from orchestration.quality.validation import validate
+
+#: Marts the suite reads besides the one it is attached to.
+READS = ("fct_shipments", "fct_order_lines", "fct_warehouse_daily")
+
+
+def mart_check(partitions: PartitionsDefinition) -> AssetChecksDefinition:
+    @asset_check(
+        asset=["marts", "fct_orders"],
+        name="marts_suite",
+        description="Great Expectations suite marts: "
+        + "; ".join(rule.description for rule in MART_RULES),
+        blocking=True,
+        additional_deps=[["marts", name] for name in READS],
+        partitions_def=partitions,
+    )
+    def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+        con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
+        try:
+            measurements = measure_rules(con, MART_RULES)
+        finally:
+            con.close()
+        outcome = validate("marts", MART_RULES, measurements)
+        context.log.info("marts suite: %s", "; ".join(outcome.failures) or "all rules passed")
+        return AssetCheckResult(
+            passed=outcome.success,
+            severity=AssetCheckSeverity.ERROR,
+            description="; ".join(outcome.failures) or "all rules passed",
+            metadata={
+                "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failures)),
+                **{name: float(value) for name, value in measurements.items()},
+            },
+        )
+
+    return _check

@@ -1,0 +1,77 @@
+"""Great Expectations suite of the marts (gate 3), measured in DuckDB like the raw suites.
+
+Physical bounds every indicator must respect, and a reconciliation with raw by a route
+independent of dbt: a failure here stops publish.
+"""
+
+from orchestration.contract import RAW_SCHEMA
+from orchestration.quality.raw_suites import Rule
+
+
+def _days_where(relation: str, day: str, condition: str) -> str:
+    """Count of days of a relation where an aggregate condition holds (a breach)."""
+    return f"""(
+        select count(*) from (
+            select {day} from {relation} group by {day} having {condition}
+        )
+    )"""
+
+
+MART_RULES = [
+    Rule(
+        "negative_durations",
+        "no parcel has a negative order-to-receipt, processing or delivery time",
+        """(select count(*) from marts.fct_shipments
+            where order_to_receipt_hours < 0 or warehouse_processing_hours < 0
+            or delivery_hours < 0)""",
+    ),
+    Rule(
+        "valid_order_rate_out_of_bounds",
+        "the daily valid-order rate (订单有效率) is within [0, 1]",
+        _days_where(
+            "marts.fct_orders",
+            "placed_date",
+            "sum(valid_order_count) > sum(order_count) or sum(valid_order_count) < 0",
+        ),
+    ),
+    Rule(
+        "gross_margin_above_one",
+        "daily gross profit never exceeds net sales (毛利率 ≤ 1)",
+        _days_where("marts.fct_orders", "placed_date", "sum(gross_profit) > sum(net_sales)"),
+    ),
+    Rule(
+        "return_rate_out_of_bounds",
+        "daily items returned never exceed items delivered (退货比率 ≤ 1)",
+        _days_where(
+            "marts.fct_order_lines",
+            "placed_date",
+            "sum(quantity_returned) > sum(quantity_delivered)",
+        ),
+    ),
+    Rule(
+        "stock_out_rate_out_of_bounds",
+        "stock-out lines never exceed the lines they are a share of (报缺率 ≤ 1)",
+        """(select count(*) from marts.fct_warehouse_daily
+            where lines_refused_no_stock > lines_attempted
+            or lines_short_picked > lines_accepted)""",
+    ),
+    Rule(
+        "orders_differ_from_raw",
+        "every raw order is in fct_orders once, and nothing else is",
+        f"""(select count(*) from (
+            select order_id from (select distinct order_id from {RAW_SCHEMA}.orders)
+            full outer join (select order_id from marts.fct_orders) using (order_id)
+            group by order_id having count(*) != 1
+        ))""",
+    ),
+    Rule(
+        "gmv_differs_from_raw",
+        "GMV in fct_orders equals the merchandise value of raw non-test orders",
+        f"""(select abs(
+            (select coalesce(sum(gmv), 0) from marts.fct_orders)
+            - (select coalesce(sum(items_amount), 0) from (
+                select distinct order_id, items_amount, is_test from {RAW_SCHEMA}.orders
+            ) where not is_test)
+        ))""",
+    ),
+]
