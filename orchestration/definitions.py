@@ -32,5 +32,4 @@ def build_definitions() -> Definitions:
     )
 
 
-DBT_PROJECT.prepare_if_dev()
 defs = build_definitions()

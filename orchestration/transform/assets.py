@@ -26,6 +26,24 @@ from orchestration.settings import PROJECT_ROOT
 from orchestration.transform import PROFILES_DIR
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROFILES_DIR)
+#: What the manifest is parsed from: it is re-parsed when any of these is newer.
+DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests", "profiles")
+
+
+def ensure_manifest() -> None:
+    """Parse the dbt project when its manifest is missing or older than the project files."""
+    manifest = DBT_PROJECT.manifest_path
+    if manifest.exists():
+        built = manifest.stat().st_mtime
+        files = [
+            path
+            for name in DBT_SOURCES
+            for path in [PROJECT_ROOT / name, *(PROJECT_ROOT / name).rglob("*")]
+            if path.is_file()
+        ]
+        if all(path.stat().st_mtime <= built for path in files):
+            return
+    DBT_PROJECT.preparer.prepare(DBT_PROJECT)
 
 #: The dbt steps in build order: (name, dbt selection).
 LAYERS = (
@@ -88,4 +106,5 @@ def layer_assets(name: str, select: str) -> AssetsDefinition:
 
 
 def dbt_layer_assets() -> list[AssetsDefinition]:
+    ensure_manifest()
     return [layer_assets(name, select) for name, select in LAYERS]
