@@ -23,7 +23,7 @@ from orchestration import settings
 from orchestration.ingest.assets import WAREHOUSE_POOL
 from orchestration.partitions import daily_partitions, window_days
 from orchestration.settings import PROJECT_ROOT
-from orchestration.transform import PROFILES_DIR
+from orchestration.transform import PROFILES_DIR, run_dbt
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROFILES_DIR)
 #: What the manifest is parsed from: it is re-parsed when any of these is newer.
@@ -43,7 +43,8 @@ def ensure_manifest() -> None:
         ]
         if all(path.stat().st_mtime <= built for path in files):
             return
-    DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+    if not run_dbt(["parse", "--quiet"]):
+        raise RuntimeError("dbt parse failed: see its output above")
 
 #: The dbt steps in build order: (name, dbt selection).
 LAYERS = (
