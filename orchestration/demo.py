@@ -57,7 +57,7 @@ def main() -> int:
 
     first = dt.date.fromisoformat(DEMO["start"])
     started = time.perf_counter()
-    result = run_days(first, first + dt.timedelta(days=DEMO["days"] - 1))
+    result = run_days(first, first + dt.timedelta(days=DEMO["days"] - 1), log_level="WARNING")
     for line in problems(result):
         print(line)
     if not result.success:

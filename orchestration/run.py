@@ -19,13 +19,18 @@ from orchestration.ingest.loader import landed_days
 from orchestration.jobs import REFRESH_JOB, range_tags
 
 
-def run_days(first: dt.date, last: dt.date) -> ExecuteInProcessResult:
+def run_days(first: dt.date, last: dt.date, log_level: str = "INFO") -> ExecuteInProcessResult:
+    """Run the refresh job over the days in this process (a persistent instance when
+    DAGSTER_HOME is set, else a throwaway one)."""
     from orchestration.definitions import build_definitions
 
     job = build_definitions().get_job_def(REFRESH_JOB)
     instance = DagsterInstance.get() if settings.dagster_home() else DagsterInstance.ephemeral()
     return job.execute_in_process(
-        instance=instance, tags=range_tags(first, last), raise_on_error=False
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        instance=instance,
+        tags=range_tags(first, last),
+        raise_on_error=False,
     )
 
 

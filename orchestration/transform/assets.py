@@ -46,6 +46,7 @@ def ensure_manifest() -> None:
     if not run_dbt(["parse", "--quiet"]):
         raise RuntimeError("dbt parse failed: see its output above")
 
+
 #: The dbt steps in build order: (name, dbt selection).
 LAYERS = (
     ("staging", "path:models/staging resource_type:seed"),
