@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -185,3 +186,46 @@ def test_gate_stops_defect_and_published_warehouse_is_unchanged(
         downstream = ("staging/", "intermediate/", "marts/fct_", "marts/dim_customer")
         assert not {key for key in done if key.startswith(downstream)}
     assert published_fingerprint(root) == before
+
+
+def test_readers_keep_working_through_a_refresh_and_then_see_the_new_version(
+    built_shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "shop"
+    shutil.copytree(built_shop, root, symlinks=True)
+    use_shop(monkeypatch, root)
+    current = root / "published" / "current.duckdb"
+    held = duckdb.connect(str(current), read_only=True)  # opened before the refresh
+    (before,) = held.execute("select count(*) from meta.publications").fetchall()[0]
+    errors: list[BaseException] = []
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def read_in_a_loop() -> None:
+        while not stop.is_set():
+            try:
+                con = duckdb.connect(str(current), read_only=True)
+                (versions,) = con.execute("select count(*) from meta.publications").fetchall()[0]
+                con.execute("select sum(gmv) from marts.fct_orders").fetchall()
+                con.close()
+                seen.add(versions)
+            except BaseException as error:  # any reader error fails the test
+                errors.append(error)
+            stop.wait(0.05)
+
+    reader = threading.Thread(target=read_in_a_loop)
+    reader.start()
+    try:
+        result = run_days(DEFECT_DAY, DEFECT_DAY)
+    finally:
+        stop.set()
+        reader.join()
+    assert result.success
+    assert errors == []
+    assert held.execute("select count(*) from meta.publications").fetchall()[0][0] == before
+    held.close()
+    assert seen <= {before, before + 1} and before in seen
+    fresh = duckdb.connect(str(current), read_only=True)
+    assert fresh.execute("select count(*) from meta.publications").fetchall()[0][0] == before + 1
+    fresh.close()
+    assert published_fingerprint(root)[0] == "shop_v000002.duckdb"
