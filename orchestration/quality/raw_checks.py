@@ -14,7 +14,7 @@ from dagster import (
 from orchestration import settings
 from orchestration.contract import Table, load_contract
 from orchestration.partitions import window_days
-from orchestration.quality.raw_suites import measure, raw_rules
+from orchestration.quality.raw_suites import breaking_rows, measure, raw_rules
 from orchestration.quality.validation import validate
 
 
@@ -31,20 +31,34 @@ def raw_check(table: Table, partitions: PartitionsDefinition) -> AssetChecksDefi
     )
     def _check(context: AssetCheckExecutionContext) -> AssetCheckResult:
         days = window_days(context.partition_time_window)
+        rules = {rule.name: rule for rule in raw_rules(table)}
         con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
         try:
             measurements = measure(con, table, days[0], days[-1])
+            outcome = validate(f"raw.{table.name}", list(rules.values()), measurements)
+            samples = {
+                name: breaking_rows(con, table, days[0], days[-1], rules[name])
+                for name in outcome.failed_rules
+            }
         finally:
             con.close()
-        outcome = validate(f"raw.{table.name}", raw_rules(table), measurements)
+        for name, rows in samples.items():
+            for row in rows:
+                context.log.error("raw.%s breaks %s: %s", table.name, name, row)
         return AssetCheckResult(
             passed=outcome.success,
             severity=AssetCheckSeverity.ERROR,
             description="; ".join(outcome.failures) or "all rules passed",
             metadata={
                 "checked_rows": int(measurements["checked_rows"]),
-                "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failures)),
                 "days": f"{days[0]} … {days[-1]}",
+                "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failures)),
+                "breaking_rows_sample": MetadataValue.json(
+                    {
+                        name: [{k: str(v) for k, v in row.items()} for row in rows]
+                        for name, rows in samples.items()
+                    }
+                ),
             },
         )
 

@@ -39,15 +39,31 @@ def shop_opened_on() -> dt.date:
     return dt.date.fromisoformat(os.environ.get("SHOP_OPENED_ON", "2020-01-01"))
 
 
+#: How many rows that break a rule are shown to the operator.
+SAMPLE_ROWS = 5
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One measurement (SQL over the checked rows ``checked``) and its allowed range."""
+    """One measurement (SQL over the checked rows ``checked``) and its allowed range, and
+    optionally a query listing the rows that break it (shown when it fails)."""
 
     name: str
     description: str
     sql: str
     max_value: float | None = 0
     min_value: float | None = 0
+    breaking_rows: str | None = None
+
+
+def _row_rule(name: str, description: str, predicate: str) -> Rule:
+    """A rule that no checked row meets the predicate."""
+    return Rule(
+        name,
+        description,
+        f"count_if({predicate})",
+        breaking_rows=f"select * exclude (_source_file, _loaded_at) from checked where {predicate}",
+    )
 
 
 def _quoted(values: tuple[str, ...]) -> str:
@@ -59,30 +75,29 @@ def _column_rules(table: Table, column: Column) -> list[Rule]:
     rules = []
     if column.accepted_values:
         rules.append(
-            Rule(
+            _row_rule(
                 f"unknown_{name}",
                 f"{name} holds only {', '.join(column.accepted_values)}",
-                f"count_if({name} is not null and {name} not in "
-                f"({_quoted(column.accepted_values)}))",
+                f"{name} is not null and {name} not in ({_quoted(column.accepted_values)})",
             )
         )
     if column.type == "decimal":
         # third-party market sizes are legitimately huge: only the sign is checked there
         ceiling = "" if table.source == "market" else f" or {name} >= {ABSURD_AMOUNT}"
         rules.append(
-            Rule(
+            _row_rule(
                 f"bad_amount_{name}",
                 f"{name} is not negative" + (f" nor ≥ {ABSURD_AMOUNT:,}" if ceiling else ""),
-                f"count_if({name} < 0{ceiling})",
+                f"{name} < 0{ceiling}",
             )
         )
     if column.type == "timestamp" and name in (table.event_time, table.updated_at):
         rules.append(
-            Rule(
+            _row_rule(
                 f"impossible_time_{name}",
                 f"{name} is after the shop opened and not after its export day (+1 day)",
-                f"count_if({name} < timestamp '{shop_opened_on()}' "
-                f"or {name} >= cast(_partition_date as timestamp) + interval 2 day)",
+                f"{name} < timestamp '{shop_opened_on()}' "
+                f"or {name} >= cast(_partition_date as timestamp) + interval 2 day",
             )
         )
     return rules
@@ -93,24 +108,20 @@ def _key_rules(table: Table) -> list[Rule]:
     version = [*key, table.updated_at] if table.updated_at else key
     null_key = " or ".join(f"{column} is null" for column in key)
     columns = ", ".join(version)
+    duplicates = f"""
+        select {columns}, count(*) as deliveries, list(_source_file) as files
+        from {RAW_SCHEMA}.{table.name}
+        where ({columns}) in (select ({columns}) from checked)
+        group by {columns}
+        having count(*) > 1
+    """
     return [
-        Rule(
-            "null_key",
-            f"primary key ({', '.join(key)}) is never null",
-            f"count_if({null_key})",
-        ),
+        _row_rule("null_key", f"primary key ({', '.join(key)}) is never null", null_key),
         Rule(
             "duplicate_key",
             f"no ({columns}) is delivered twice",
-            f"""(
-                select count(*) from (
-                    select {columns}
-                    from {RAW_SCHEMA}.{table.name}
-                    where ({columns}) in (select ({columns}) from checked)
-                    group by {columns}
-                    having count(*) > 1
-                )
-            )""",
+            f"(select count(*) from ({duplicates}))",
+            breaking_rows=duplicates,
         ),
     ]
 
@@ -121,18 +132,20 @@ def _reference_rules(table: Table) -> list[Rule]:
         if not column.references or column.references_severity != "error":
             continue
         target_table, target_column = column.references.split(".")
+        orphans = f"""
+            select * exclude (_source_file, _loaded_at) from checked
+            where {column.name} is not null
+            and {column.name} not in (
+                select {target_column} from {RAW_SCHEMA}.{target_table}
+                where {target_column} is not null
+            )
+        """
         rules.append(
             Rule(
                 f"orphan_{column.name}",
                 f"every {column.name} exists in {column.references}",
-                f"""(
-                    select count(*) from checked
-                    where {column.name} is not null
-                    and {column.name} not in (
-                        select {target_column} from {RAW_SCHEMA}.{target_table}
-                        where {target_column} is not null
-                    )
-                )""",
+                f"(select count(*) from ({orphans}))",
+                breaking_rows=orphans,
             )
         )
     return rules
@@ -192,6 +205,18 @@ def measure_rules(
     return dict(zip(names, values, strict=True))
 
 
+def _checked(table: Table) -> str:
+    """CTEs of the checked days (``days``) and of their rows (``checked``); two parameters."""
+    return f"""with days as (
+        select cast(unnest(generate_series(cast(? as date), cast(? as date),
+            interval 1 day)) as date) as day
+    ),
+    checked as (
+        select * from {RAW_SCHEMA}.{table.name}
+        where _partition_date between (select min(day) from days) and (select max(day) from days)
+    )"""
+
+
 def measure(
     con: duckdb.DuckDBPyConnection, table: Table, first_day: dt.date, last_day: dt.date
 ) -> dict[str, float]:
@@ -200,18 +225,26 @@ def measure(
     return measure_rules(
         con,
         [checked_rows, *raw_rules(table)],
-        f"""with days as (
-            select cast(unnest(generate_series(cast(? as date), cast(? as date),
-                interval 1 day)) as date) as day
-        ),
-        checked as (
-            select * from {RAW_SCHEMA}.{table.name}
-            where _partition_date between (select min(day) from days)
-            and (select max(day) from days)
-        )
-        select {{measures}} from checked""",
+        f"{_checked(table)} select {{measures}} from checked",
         [first_day, last_day],
     )
+
+
+def breaking_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    first_day: dt.date,
+    last_day: dt.date,
+    rule: Rule,
+) -> list[dict]:
+    """A sample of the rows that break a rule (none for rules about aggregates)."""
+    if not rule.breaking_rows:
+        return []
+    cursor = con.execute(
+        f"{_checked(table)} {rule.breaking_rows} limit {SAMPLE_ROWS}", [first_day, last_day]
+    )
+    names = [description[0] for description in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def raw_tables() -> list[Table]:

@@ -26,7 +26,8 @@ from orchestration.quality.raw_suites import Rule
 class Validation:
     suite: str
     success: bool
-    failures: tuple[str, ...]
+    failures: tuple[str, ...]  # "<rule>: <description> (observed x)"
+    failed_rules: tuple[str, ...]
     measurements: Mapping[str, float]
 
 
@@ -57,11 +58,11 @@ def validate(
     )
     frame = pd.DataFrame([{rule.name: measurements[rule.name] for rule in rules}])
     result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    failed = [outcome.expectation_config for outcome in result.results if not outcome.success]
     failures = tuple(
-        f"{outcome.expectation_config.kwargs['column']}: "
-        f"{outcome.expectation_config.meta['description']} "
-        f"(observed {measurements[outcome.expectation_config.kwargs['column']]:g})"
-        for outcome in result.results
-        if not outcome.success
+        f"{config.kwargs['column']}: {config.meta['description']} "
+        f"(observed {measurements[config.kwargs['column']]:g})"
+        for config in failed
     )
-    return Validation(suite_name, bool(result.success), failures, dict(measurements))
+    failed_rules = tuple(config.kwargs["column"] for config in failed)
+    return Validation(suite_name, bool(result.success), failures, failed_rules, dict(measurements))

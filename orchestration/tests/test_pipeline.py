@@ -60,6 +60,18 @@ def failed_checks(result) -> dict[str, str]:
     }
 
 
+def breaking_samples(result, gate: str) -> dict[str, list]:
+    """The sample rows a failed raw suite attached, by rule."""
+    for event in result.all_events:
+        data = event.event_specific_data
+        if (
+            event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+            and f"{data.asset_key.to_user_string()}:{data.check_name}" == gate
+        ):
+            return data.metadata["breaking_rows_sample"].value
+    return {}
+
+
 def published_fingerprint(root: Path) -> tuple[str, str]:
     current = root / "published" / "current.duckdb"
     return str(current.resolve().name), hashlib.sha256(current.read_bytes()).hexdigest()
@@ -185,6 +197,8 @@ def test_gate_stops_defect_and_published_warehouse_is_unchanged(
         # only dimensions built from seeds alone (no raw input) may still refresh
         downstream = ("staging/", "intermediate/", "marts/fct_", "marts/dim_customer")
         assert not {key for key in done if key.startswith(downstream)}
+        if rule != "volume_ratio":  # row rules show the operator the rows that broke them
+            assert breaking_samples(result, gate)[rule]
     assert published_fingerprint(root) == before
 
 
