@@ -1,6 +1,7 @@
 -- Per shop-local day, order count, GMV, net sales and refunds in fct_orders equal the same
 -- totals computed straight from raw by a second route (validity re-derived from raw
 -- payments and cancellations). Returns the days that disagree.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}
 with raw_orders as (
 
     select distinct

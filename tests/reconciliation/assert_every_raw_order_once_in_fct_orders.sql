@@ -1,4 +1,5 @@
 -- Every order in raw appears exactly once in fct_orders, and fct_orders holds nothing else.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}
 with raw_orders as (
 
     select distinct order_id from {{ source('shop', 'orders') }}

@@ -1,5 +1,6 @@
 -- An order's merchandise value equals the sum of its lines, in the marts and in raw; its
 -- net sales, COGS and refunds equal the sums over its lines.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}
 with lines as (
 
     select
