@@ -35,28 +35,22 @@ class Shop:
     """All parts of the simulated shop and their shared export queue."""
 
     def __init__(self, out: Path, start: dt.date, days: int, scale: float, seed: int) -> None:
+        self.seed, self.scale = seed, scale
         self.clock = clock = Clock(start, days, load_contract().timezone)
         self.outbox = Outbox(out, clock)
-        sequences = Sequences()
-        units = expected_units_per_day(scale)
+        self.sequences = Sequences()
+        self.units_per_day = expected_units_per_day(scale)
         self.catalogue = Catalogue(seed, scale, clock)
         self.marketing = Marketing(seed, scale, clock)
         self.customers = Customers(
             seed, scale, clock, max(round(PREHISTORY_VISITORS_AT_SCALE_1 * scale), 600)
         )
-        self.inventory = Inventory(seed, clock, self.catalogue, self.marketing, sequences, units)
-        self.traffic = Traffic(
-            seed, scale, clock, self.catalogue, self.customers, self.marketing, sequences
-        )
-        self.checkout = Checkout(
-            seed, clock, self.catalogue, self.marketing, self.inventory, sequences
-        )
-        self.fulfilment = Fulfilment(
-            seed, scale, clock, self.catalogue, self.marketing, self.inventory, sequences
-        )
-        self.market = MarketMonitoring(
-            seed, scale, clock, self.catalogue, self.marketing, sequences, units
-        )
+        # the parts below work with those above, through this shop (see parts.ShopPart)
+        self.inventory = Inventory(self)
+        self.traffic = Traffic(self)
+        self.checkout = Checkout(self)
+        self.fulfilment = Fulfilment(self)
+        self.market = MarketMonitoring(self)
         self._intents: dict[int, list[Frame]] = {}  # order intents by day of submission
 
     def run_day(self, day: int) -> None:

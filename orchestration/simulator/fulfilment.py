@@ -23,18 +23,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from orchestration.simulator import reference as ref
-from orchestration.simulator.catalogue import Catalogue
-from orchestration.simulator.clock import DAY, HOUR, MINUTE, NO_TIME, Clock, stream
-from orchestration.simulator.columns import Sequences, choice, choice_rows, labels, number_ids
-from orchestration.simulator.inventory import WAREHOUSE_IDS, Inventory
-from orchestration.simulator.marketing import Marketing
+from orchestration.simulator.clock import DAY, HOUR, MINUTE, NO_TIME, stream
+from orchestration.simulator.columns import choice, choice_rows, labels, number_ids
+from orchestration.simulator.inventory import WAREHOUSE_IDS
 from orchestration.simulator.orders import EXPRESS, PICKUP_POINT, Placed
 from orchestration.simulator.outbox import Outbox
+from orchestration.simulator.parts import ShopPart
+
+if TYPE_CHECKING:
+    from orchestration.simulator.engine import Shop
 from orchestration.simulator.traffic import DELIVERY_METHODS
 
 CANCELLATION_REASONS = (
@@ -93,28 +96,14 @@ def in_peak_season(date: dt.date) -> bool:
     return dt.date(date.year, 10, 25) <= date < dt.date(date.year, 11, 20)
 
 
-class Fulfilment:
+class Fulfilment(ShopPart):
     """Order lifecycles after checkout, and the warehouses' own tables."""
 
-    def __init__(
-        self,
-        seed: int,
-        scale: float,
-        clock: Clock,
-        catalogue: Catalogue,
-        marketing: Marketing,
-        inventory: Inventory,
-        sequences: Sequences,
-    ) -> None:
-        self.seed = seed
-        self.clock = clock
-        self.catalogue = catalogue
-        self.marketing = marketing
-        self.inventory = inventory
-        self.sequences = sequences
-        self.size = max(scale, 0.05) ** 0.7  # warehouses grow less than linearly
-        self.parcels = np.zeros((clock.days, len(ref.WAREHOUSES)), dtype=np.int64)
-        self.units = np.zeros((clock.days, len(ref.WAREHOUSES)), dtype=np.int64)
+    def __init__(self, shop: Shop) -> None:
+        super().__init__(shop)
+        self.size = max(self.scale, 0.05) ** 0.7  # warehouses grow less than linearly
+        self.parcels = np.zeros((self.clock.days, len(ref.WAREHOUSES)), dtype=np.int64)
+        self.units = np.zeros((self.clock.days, len(ref.WAREHOUSES)), dtype=np.int64)
 
     # -- order lifecycle ------------------------------------------------------------------
 

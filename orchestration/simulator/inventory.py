@@ -16,16 +16,20 @@ took (lines returned to stock only count from the next day).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyarrow as pa
 
 from orchestration.simulator import reference as ref
-from orchestration.simulator.catalogue import Catalogue
-from orchestration.simulator.clock import HOUR, NO_TIME, Clock, stream
-from orchestration.simulator.columns import Sequences, group_first, labels, number_ids
+from orchestration.simulator.clock import HOUR, NO_TIME, stream
+from orchestration.simulator.columns import group_first, labels, number_ids
 from orchestration.simulator.customers import WAREHOUSE_SHARE
-from orchestration.simulator.marketing import Marketing
 from orchestration.simulator.outbox import Outbox
+from orchestration.simulator.parts import ShopPart
+
+if TYPE_CHECKING:
+    from orchestration.simulator.engine import Shop
 
 WAREHOUSE_IDS = [w.warehouse_id for w in ref.WAREHOUSES]
 SUPPLIER_LEAD_DAYS = np.array([c.supplier_lead_days for c in ref.CATEGORIES])
@@ -39,34 +43,21 @@ FORECAST_WEIGHT = 0.05  # weight of today's demand in the moving average of ordi
 LAUNCH_BOOST = 2.5
 
 
-class Inventory:
+class Inventory(ShopPart):
     """Stock state of every warehouse x SKU and the replenishment policy."""
 
-    def __init__(
-        self,
-        seed: int,
-        clock: Clock,
-        catalogue: Catalogue,
-        marketing: Marketing,
-        sequences: Sequences,
-        units_per_day: float,
-    ) -> None:
-        self.seed = seed
-        self.clock = clock
-        self.catalogue = catalogue
-        self.marketing = marketing
-        self.sequences = sequences
-        self.units_per_day = units_per_day
-        shape = (len(ref.WAREHOUSES), catalogue.count)
+    def __init__(self, shop: Shop) -> None:
+        super().__init__(shop)
+        shape = (len(ref.WAREHOUSES), self.catalogue.count)
         self.stock = np.zeros(shape, dtype=np.int64)
         self.on_order = np.zeros(shape, dtype=np.int64)
         self.forecast = np.zeros(shape)
-        self.shelved = np.zeros((clock.days, *shape), dtype=np.int32)
-        self.released = np.zeros((clock.days, *shape), dtype=np.int32)
-        self._lead_days = SUPPLIER_LEAD_DAYS[catalogue.l1] + (LEAD_JITTER_DAYS - 1) / 2
+        self.shelved = np.zeros((self.clock.days, *shape), dtype=np.int32)
+        self.released = np.zeros((self.clock.days, *shape), dtype=np.int32)
+        self._lead_days = SUPPLIER_LEAD_DAYS[self.catalogue.l1] + (LEAD_JITTER_DAYS - 1) / 2
         self._demanded = np.zeros(shape, dtype=np.int64)
         self._accepted = np.zeros(shape, dtype=np.int64)
-        self._open(stream(seed, "opening-stock"))
+        self._open(stream(self.seed, "opening-stock"))
 
     def _prior(self, day: int, skus: np.ndarray) -> np.ndarray:
         """Expected daily demand (warehouses x skus) of SKUs before any sales history."""

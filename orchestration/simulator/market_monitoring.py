@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orchestration.simulator.catalogue import L1_NAMES, Catalogue
-from orchestration.simulator.clock import HOUR, MINUTE, Clock, stream
-from orchestration.simulator.columns import Sequences, labels, number_ids
-from orchestration.simulator.marketing import Marketing
+from orchestration.simulator.catalogue import L1_NAMES
+from orchestration.simulator.clock import HOUR, MINUTE, stream
+from orchestration.simulator.columns import labels, number_ids
 from orchestration.simulator.outbox import Outbox
+from orchestration.simulator.parts import ShopPart
+
+if TYPE_CHECKING:
+    from orchestration.simulator.engine import Shop
 from orchestration.simulator.traffic import HOUR_WEIGHTS
 
 PUBLICATION_DAY = 5
@@ -34,29 +38,18 @@ RANDOM_FAILURE_RATE = 0.003
 TIMEOUT_SHARE = 0.8  # failures that time out (no response time)
 
 
-class MarketMonitoring:
+class MarketMonitoring(ShopPart):
     """Market reports and probes."""
 
-    def __init__(
-        self,
-        seed: int,
-        scale: float,
-        clock: Clock,
-        catalogue: Catalogue,
-        marketing: Marketing,
-        sequences: Sequences,
-        units_per_day: float,
-    ) -> None:
-        self.seed = seed
-        self.scale = scale
-        self.clock = clock
-        self.marketing = marketing
-        self.sequences = sequences
-        rng = stream(seed, "market")
+    def __init__(self, shop: Shop) -> None:
+        super().__init__(shop)
+        rng = stream(self.seed, "market")
         share = rng.uniform(*SHOP_SHARE_RANGE, len(L1_NAMES))
-        weights = catalogue.demand_weights(0)
-        revenue = np.bincount(catalogue.l1, weights * catalogue.list_price, minlength=len(L1_NAMES))
-        daily = units_per_day * revenue / weights.sum()  # cents per ordinary day
+        weights = self.catalogue.demand_weights(0)
+        revenue = np.bincount(
+            self.catalogue.l1, weights * self.catalogue.list_price, minlength=len(L1_NAMES)
+        )
+        daily = self.units_per_day * revenue / weights.sum()  # cents per ordinary day
         self._market_per_day = daily / share
         location = np.repeat(np.arange(len(PROBE_LOCATIONS)), [len(p) for p in LOCATION_PAGES])
         self._probe_location = location

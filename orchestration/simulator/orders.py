@@ -15,13 +15,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.simulator.catalogue import Catalogue
-from orchestration.simulator.clock import NO_TIME, Clock, stream
-from orchestration.simulator.columns import Frame, Sequences, join, labels, number_ids, take
+from orchestration.simulator.clock import NO_TIME, stream
+from orchestration.simulator.columns import Frame, join, labels, number_ids, take
 from orchestration.simulator.customers import DEVICES, customer_ids, visitor_ids
-from orchestration.simulator.inventory import WAREHOUSE_IDS, Inventory
-from orchestration.simulator.marketing import Marketing
+from orchestration.simulator.inventory import WAREHOUSE_IDS
 from orchestration.simulator.outbox import Outbox
+from orchestration.simulator.parts import ShopPart
 from orchestration.simulator.traffic import (
     DELIVERY_METHODS,
     EVENT_TYPES,
@@ -66,24 +65,8 @@ def shipping_fee(items: np.ndarray, delivery_method: np.ndarray, promotion: bool
     return np.where(items > 0, fee, 0)
 
 
-class Checkout:
+class Checkout(ShopPart):
     """Places each day's orders."""
-
-    def __init__(
-        self,
-        seed: int,
-        clock: Clock,
-        catalogue: Catalogue,
-        marketing: Marketing,
-        inventory: Inventory,
-        sequences: Sequences,
-    ) -> None:
-        self.seed = seed
-        self.clock = clock
-        self.catalogue = catalogue
-        self.marketing = marketing
-        self.inventory = inventory
-        self.sequences = sequences
 
     def place(self, day: int, intents: Frame, outbox: Outbox) -> Placed:
         """Place the intents submitted on ``day``, in placement order (time, then order

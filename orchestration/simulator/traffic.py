@@ -16,13 +16,14 @@ carts stop somewhere along the template. Converting visits produce order intents
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.simulator.catalogue import L2_SLUGS, L2_WEIGHTS, Catalogue
-from orchestration.simulator.clock import HOUR, MINUTE, Clock, stream
+from orchestration.simulator.catalogue import L2_SLUGS, L2_WEIGHTS
+from orchestration.simulator.clock import HOUR, MINUTE, stream
 from orchestration.simulator.columns import (
     Frame,
     Sequences,
@@ -33,9 +34,12 @@ from orchestration.simulator.columns import (
     labels,
     number_ids,
 )
-from orchestration.simulator.customers import DEVICES, Customers, customer_ids, visitor_ids
-from orchestration.simulator.marketing import Marketing
+from orchestration.simulator.customers import DEVICES, customer_ids, visitor_ids
 from orchestration.simulator.outbox import Outbox
+from orchestration.simulator.parts import ShopPart
+
+if TYPE_CHECKING:
+    from orchestration.simulator.engine import Shop
 
 SITE = "https://shop.example.cn"
 PAGE_TYPES = (
@@ -221,26 +225,11 @@ class DayContext:
     normaliser: float = 1.0
 
 
-class Traffic:
+class Traffic(ShopPart):
     """Generates each day's visits, events and order intents."""
 
-    def __init__(
-        self,
-        seed: int,
-        scale: float,
-        clock: Clock,
-        catalogue: Catalogue,
-        customers: Customers,
-        marketing: Marketing,
-        sequences: Sequences,
-    ) -> None:
-        self.seed = seed
-        self.scale = scale
-        self.clock = clock
-        self.catalogue = catalogue
-        self.customers = customers
-        self.marketing = marketing
-        self.sequences = sequences
+    def __init__(self, shop: Shop) -> None:
+        super().__init__(shop)
         # Visitors whose last visit ended less than 30 minutes before midnight (or after).
         self._late_visitors = np.zeros(0, dtype=np.int64)
         self._late_ends = np.zeros(0, dtype=np.int64)
@@ -254,10 +243,10 @@ class Traffic:
         self._search_path = len(paths)
         paths += [f"/search?q={slug}" for slug in L2_SLUGS]
         self._campaign_path = len(paths)
-        paths += [f"/campaign/{code}" for code in marketing.codes]
+        paths += [f"/campaign/{code}" for code in self.marketing.codes]
         self._product_path = len(paths)
         self._paths = pa.concat_arrays(
-            [pa.array(paths, pa.string()), join("/product/", catalogue.sku_ids)]
+            [pa.array(paths, pa.string()), join("/product/", self.catalogue.sku_ids)]
         )
         self._queries = [f"utm_source={s.utm_source}&utm_medium={s.utm_medium}" for s in SOURCES]
 
