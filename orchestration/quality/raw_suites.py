@@ -13,7 +13,9 @@ Rules per raw table, for the rows of the checked export days:
   changes) is neither before the shop opened nor in the future of its export day;
 - foreign keys whose contract severity is ``error`` find their record (across sources);
 - volume: a day of an append table with daily traffic is not below a third of the median
-  of the previous 7 loaded days (a day of missing web events must not pass).
+  of the previous 7 loaded days (a day of missing web events must not pass);
+- freshness: the newest record of those tables is less than a day older than the end of the
+  last checked export day (a stale re-export of an older day must not pass).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ ABSURD_AMOUNT = 10_000_000
 VOLUME_TABLES = ("events", "orders", "order_lines", "payments", "probes")
 VOLUME_FLOOR = 1 / 3
 VOLUME_HISTORY_DAYS = 7
+#: Most hours between a traffic table's newest record and the end of its last export day.
+FRESHNESS_HOURS = 24
 
 
 def shop_opened_on() -> dt.date:
@@ -181,12 +185,30 @@ def _volume_rules(table: Table) -> list[Rule]:
     ]
 
 
+def _freshness_rules(table: Table) -> list[Rule]:
+    if table.name not in VOLUME_TABLES:
+        return []
+    timezone = load_contract().timezone
+    day_end = f"""timezone('UTC', timezone('{timezone}',
+        cast((select max(day) from days) + interval 1 day as timestamp)))"""
+    return [
+        Rule(
+            "stale_hours",
+            f"the newest {table.event_time} is within {FRESHNESS_HOURS} hours of the end of "
+            "the last export day",
+            f"date_diff('minute', max({table.event_time}), {day_end}) / 60.0",
+            min_value=None,
+            max_value=FRESHNESS_HOURS,
+        )
+    ]
+
+
 def raw_rules(table: Table) -> list[Rule]:
     """Every rule of a raw table's suite."""
     rules = _key_rules(table)
     for column in table.columns:
         rules += _column_rules(table, column)
-    return rules + _reference_rules(table) + _volume_rules(table)
+    return rules + _reference_rules(table) + _volume_rules(table) + _freshness_rules(table)
 
 
 def measure_rules(

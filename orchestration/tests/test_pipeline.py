@@ -150,6 +150,14 @@ def missing_web_events(root: Path) -> None:
     _rewrite(root, "web", "events", lambda data: data.slice(0, 0))
 
 
+def stale_web_events(root: Path) -> None:
+    """The day's web export is yesterday's file again."""
+    events = CONTRACT.table("web", "events")
+    today = events.landing_dir(root / "landing", DEFECT_DAY) / "part-0000.parquet"
+    yesterday = events.landing_dir(root / "landing", DEFECT_DAY - dt.timedelta(days=1))
+    shutil.copyfile(yesterday / "part-0000.parquet", today)
+
+
 def delivered_before_shipped(root: Path) -> None:
     def change(data: pa.Table) -> pa.Table:
         delivered = pc.equal(data.column("status"), "delivered").to_pylist().index(True)
@@ -166,6 +174,7 @@ DEFECTS = {
     "negative amount": (negative_amount, "raw/payments:raw_suite", "bad_amount_amount"),
     "orphan sku": (orphan_sku, "raw/order_lines:raw_suite", "orphan_sku_id"),
     "missing web events": (missing_web_events, "raw/events:raw_suite", "volume_ratio"),
+    "stale web events": (stale_web_events, "raw/events:raw_suite", "stale_hours"),
     "delivered before shipped": (
         delivered_before_shipped,
         "marts/fct_shipments:",
@@ -197,7 +206,7 @@ def test_gate_stops_defect_and_published_warehouse_is_unchanged(
         # only dimensions built from seeds alone (no raw input) may still refresh
         downstream = ("staging/", "intermediate/", "marts/fct_", "marts/dim_customer")
         assert not {key for key in done if key.startswith(downstream)}
-        if rule != "volume_ratio":  # row rules show the operator the rows that broke them
+        if rule not in ("volume_ratio", "stale_hours"):  # row rules show the rows that broke them
             assert breaking_samples(result, gate)[rule]
     assert published_fingerprint(root) == before
 
