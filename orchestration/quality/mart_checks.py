@@ -5,8 +5,6 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetChecksDefinition,
-    AssetCheckSeverity,
-    MetadataValue,
     PartitionsDefinition,
     asset_check,
 )
@@ -37,15 +35,7 @@ def mart_check(partitions: PartitionsDefinition) -> AssetChecksDefinition:
         finally:
             con.close()
         outcome = validate("marts", MART_RULES, measurements)
-        context.log.info("marts suite: %s", "; ".join(outcome.failures) or "all rules passed")
-        return AssetCheckResult(
-            passed=outcome.success,
-            severity=AssetCheckSeverity.ERROR,
-            description="; ".join(outcome.failures) or "all rules passed",
-            metadata={
-                "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failures)),
-                **{name: float(value) for name, value in measurements.items()},
-            },
-        )
+        context.log.info("marts suite: %s", outcome.summary)
+        return outcome.check_result(**{name: float(value) for name, value in measurements.items()})
 
     return _check

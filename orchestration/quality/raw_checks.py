@@ -5,7 +5,6 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetChecksDefinition,
-    AssetCheckSeverity,
     MetadataValue,
     PartitionsDefinition,
     asset_check,
@@ -45,21 +44,15 @@ def raw_check(table: Table, partitions: PartitionsDefinition) -> AssetChecksDefi
         for name, rows in samples.items():
             for row in rows:
                 context.log.error("raw.%s breaks %s: %s", table.name, name, row)
-        return AssetCheckResult(
-            passed=outcome.success,
-            severity=AssetCheckSeverity.ERROR,
-            description="; ".join(outcome.failures) or "all rules passed",
-            metadata={
-                "checked_rows": int(measurements["checked_rows"]),
-                "days": f"{days[0]} … {days[-1]}",
-                "failures": MetadataValue.md("\n".join(f"- {f}" for f in outcome.failures)),
-                "breaking_rows_sample": MetadataValue.json(
-                    {
-                        name: [{k: str(v) for k, v in row.items()} for row in rows]
-                        for name, rows in samples.items()
-                    }
-                ),
-            },
+        return outcome.check_result(
+            checked_rows=int(measurements["checked_rows"]),
+            days=f"{days[0]} … {days[-1]}",
+            breaking_rows_sample=MetadataValue.json(
+                {
+                    name: [{k: str(v) for k, v in row.items()} for row in rows]
+                    for name, rows in samples.items()
+                }
+            ),
         )
 
     return _check

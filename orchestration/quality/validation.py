@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
+from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -29,6 +30,20 @@ class Validation:
     failures: tuple[str, ...]  # "<rule>: <description> (observed x)"
     failed_rules: tuple[str, ...]
     measurements: Mapping[str, float]
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(self.failures) or "all rules passed"
+
+    def check_result(self, **metadata) -> AssetCheckResult:
+        """The outcome as a blocking (error severity) Dagster check result."""
+        failures = MetadataValue.md("\n".join(f"- {failure}" for failure in self.failures))
+        return AssetCheckResult(
+            passed=self.success,
+            severity=AssetCheckSeverity.ERROR,
+            description=self.summary,
+            metadata={"failures": failures, **metadata},
+        )
 
 
 @cache
