@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- Marketing touches: the events by which a visitor arrived from outside (a tagged campaign
 -- link or an external referrer), each classified into a channel. Internal navigation and
 -- untagged direct arrivals are not touches.

@@ -1,3 +1,7 @@
+{%- set member_columns = [
+    'campaign_code', 'campaign_name', 'campaign_type', 'channel', 'partner_name',
+    'commission_rate', 'discount_rate', 'start_date', 'end_date', 'budget',
+] -%}
 with campaigns as (
 
     select * from {{ ref('stg_marketing__campaigns') }}
@@ -23,10 +27,15 @@ final as (
 
     union all
 
+    {{ special_member('campaign_key', 'campaign_id', member_columns) }}
+
+    union all
+
+    -- "none": visits and orders attributed to no campaign (direct or untagged traffic)
     {{ special_member(
-        'campaign_key', 'campaign_id',
-        ['campaign_code', 'campaign_name', 'campaign_type', 'channel', 'partner_name',
-         'commission_rate', 'discount_rate', 'start_date', 'end_date', 'budget']
+        'campaign_key', 'campaign_id', member_columns,
+        member='none',
+        values={'campaign_name': "'No campaign'", 'campaign_type': "'none'"}
     ) }}
 
 )

@@ -110,7 +110,8 @@ final as (
         orders.warehouse_id,
         coalesce(channels.channel_key, {{ unknown_key() }}) as channel_key,
         attribution.channel,
-        coalesce(campaigns.campaign_key, {{ unknown_key() }}) as attributed_campaign_key,
+        {{ campaign_key('attribution.attributed_campaign_code', 'campaigns.campaign_key') }}
+            as attributed_campaign_key,
         attribution.attributed_campaign_code,
         orders.campaign_code as promotion_campaign_code,
         orders.coupon_code,

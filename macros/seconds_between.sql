@@ -1,0 +1,6 @@
+{% macro seconds_between(start_timestamp, end_timestamp) -%}
+    {#- Elapsed seconds between two timestamps, with fractions (null if either is null).
+        Unlike datediff('second'), which counts second boundaries crossed, this is the
+        exact duration, so a 29 min 59.5 s gap stays under a 30 minute timeout. -#}
+    extract(epoch from ({{ end_timestamp }} - {{ start_timestamp }}))
+{%- endmacro %}

@@ -1,0 +1,160 @@
+{{ config(materialized='table') }}
+-- Sessionization (访问次数): each web event gets the visit it belongs to. A visitor's new
+-- visit starts at
+--   1. their first event of a shop-local day (visits never cross midnight),
+--   2. an event at least var('visit_timeout_minutes') (default 30) after the previous one,
+--   3. an event tagged with campaign parameters (utm source/medium/campaign) other than
+--      those of the visit it would continue; an untagged visit is continued by untagged
+--      events only.
+-- A visit's source is its first event's tags, so rule 3 compares an event's tags with the
+-- last tagged event before it in the same run of events (rules 1-2), which carries them.
+-- visit_id hashes the visitor and the visit's first event: events loaded for later days
+-- never change it.
+with events as (
+
+    select
+        event_id,
+        event_at,
+        event_at_local,
+        event_date,
+        visitor_id,
+        customer_id,
+        event_type,
+        page_type,
+        page_url,
+        referrer_url,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device,
+        sku_id,
+        order_id,
+        is_payment_success,
+        page_load_ms,
+        case
+            when utm_source is not null or utm_medium is not null or utm_campaign is not null
+                then coalesce(utm_source, '') || '|' || coalesce(utm_medium, '') || '|'
+                || coalesce(utm_campaign, '')
+        end as source_tags,
+        lag(event_at) over (
+            partition by visitor_id, event_date order by event_at, event_id
+        ) as previous_event_at
+    from {{ ref('stg_web__events') }}
+
+),
+
+runs as (
+
+    select
+        *,
+        sum(
+            case
+                when
+                    previous_event_at is null
+                    or {{ seconds_between('previous_event_at', 'event_at') }}
+                    >= {{ var('visit_timeout_minutes') }} * 60
+                    then 1
+                else 0
+            end
+        ) over (
+            partition by visitor_id, event_date
+            order by event_at, event_id
+            rows between unbounded preceding and current row
+        ) as run_number
+    from events
+
+),
+
+tagged as (
+
+    select
+        *,
+        row_number() over (
+            partition by visitor_id, event_date, run_number order by event_at, event_id
+        ) as run_event_number,
+        -- The previous tagged event of the run (for tagged events only: tagged and
+        -- untagged events fall in separate window partitions).
+        lag(source_tags) over (
+            partition by visitor_id, event_date, run_number, source_tags is null
+            order by event_at, event_id
+        ) as previous_run_source_tags
+    from runs
+
+),
+
+starts as (
+
+    select
+        *,
+        case
+            when run_event_number = 1 then true
+            when source_tags is null then false
+            when previous_run_source_tags is null then true
+            else source_tags != previous_run_source_tags
+        end as is_visit_start
+    from tagged
+
+),
+
+numbered as (
+
+    select
+        *,
+        sum(case when is_visit_start then 1 else 0 end) over (
+            partition by visitor_id, event_date
+            order by event_at, event_id
+            rows between unbounded preceding and current row
+        ) as day_visit_number,
+        lead(event_at) over (
+            partition by visitor_id, event_date order by event_at, event_id
+        ) as next_event_at,
+        lead(is_visit_start) over (
+            partition by visitor_id, event_date order by event_at, event_id
+        ) as is_next_event_visit_start
+    from starts
+
+),
+
+assigned as (
+
+    select
+        *,
+        first_value(event_id) over (
+            partition by visitor_id, event_date, day_visit_number order by event_at, event_id
+        ) as visit_first_event_id
+    from numbered
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['visitor_id', 'visit_first_event_id']) }} as visit_id,
+        event_id,
+        visitor_id,
+        customer_id,
+        event_at,
+        event_at_local,
+        event_date,
+        event_type,
+        page_type,
+        page_url,
+        referrer_url,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device,
+        sku_id,
+        order_id,
+        is_payment_success,
+        page_load_ms,
+        is_visit_start,
+        case
+            when is_next_event_visit_start = false
+                then {{ seconds_between('event_at', 'next_event_at') }}
+        end as seconds_to_next_event
+    from assigned
+
+)
+
+select * from final

@@ -1,0 +1,123 @@
+-- Customer value (客户价值指标), one row per shop-local day: visitors and how many of them
+-- ordered, new and returning customers, new-customer sales and the cost of acquiring them.
+-- Distinct counts (visitors, ordering_visitors, returning_customers, active_customers) do
+-- not add up across days: recount them from fct_visitor_daily and fct_orders (a returning
+-- customer of a period is one whose first valid order is before the period starts).
+with visitor_days as (
+
+    select
+        visit_date as date_day,
+        count(distinct visitor_id) as visitors,
+        sum(visits) as visits,
+        0 as ordering_visitors,
+        0 as valid_orders,
+        0 as active_customers,
+        0 as new_customers,
+        0 as new_customer_net_sales,
+        0 as returning_customers,
+        0 as guest_orders,
+        0 as marketing_cost
+    from {{ ref('fct_visitor_daily') }}
+    group by visit_date
+
+),
+
+valid_orders as (
+
+    select
+        orders.placed_date,
+        orders.visitor_id,
+        orders.customer_id,
+        orders.net_sales,
+        orders.is_first_valid_order,
+        customers.first_valid_order_date < orders.placed_date as is_returning_customer
+    from {{ ref('fct_orders') }} as orders
+    inner join {{ ref('dim_customer') }} as customers
+        on orders.customer_key = customers.customer_key
+    where orders.is_valid
+
+),
+
+order_days as (
+
+    select
+        placed_date as date_day,
+        0 as visitors,
+        0 as visits,
+        count(distinct visitor_id) as ordering_visitors,
+        count(*) as valid_orders,
+        count(distinct customer_id) as active_customers,
+        sum(case when is_first_valid_order then 1 else 0 end) as new_customers,
+        sum(case when is_first_valid_order then net_sales else 0 end)
+            as new_customer_net_sales,
+        count(distinct case when is_returning_customer then customer_id end)
+            as returning_customers,
+        sum(case when customer_id is null then 1 else 0 end) as guest_orders,
+        0 as marketing_cost
+    from valid_orders
+    group by placed_date
+
+),
+
+cost_days as (
+
+    select
+        date_day,
+        0 as visitors,
+        0 as visits,
+        0 as ordering_visitors,
+        0 as valid_orders,
+        0 as active_customers,
+        0 as new_customers,
+        0 as new_customer_net_sales,
+        0 as returning_customers,
+        0 as guest_orders,
+        sum(marketing_cost) as marketing_cost
+    from {{ ref('int_marketing_costs_daily') }}
+    group by date_day
+
+),
+
+combined as (
+
+    select * from visitor_days
+    union all
+    select * from order_days
+    union all
+    select * from cost_days
+
+),
+
+totals as (
+
+    select
+        date_day,
+        sum(visitors) as visitors,
+        sum(visits) as visits,
+        sum(ordering_visitors) as ordering_visitors,
+        sum(valid_orders) as valid_orders,
+        sum(active_customers) as active_customers,
+        sum(new_customers) as new_customers,
+        sum(new_customer_net_sales) as new_customer_net_sales,
+        sum(returning_customers) as returning_customers,
+        sum(guest_orders) as guest_orders,
+        sum(marketing_cost) as marketing_cost
+    from combined
+    group by date_day
+
+),
+
+final as (
+
+    select
+        *,
+        {{ safe_divide('ordering_visitors', 'visitors') }} as visit_to_order_rate,
+        {{ safe_divide('new_customer_net_sales', 'new_customers') }} as new_customer_aov,
+        {{ safe_divide('returning_customers', 'active_customers') }}
+            as returning_customer_share,
+        {{ safe_divide('marketing_cost', 'new_customers') }} as cac
+    from totals
+
+)
+
+select * from final
