@@ -36,6 +36,67 @@ HEADLINES: dict[str, tuple[str, str]] = {
         "marts.fct_shipments",
         "select avg(order_to_receipt_hours) from marts.fct_shipments",
     ),
+    "visits 访问次数": ("marts.fct_visits", "select count(*) from marts.fct_visits"),
+    "unique visitors 访客数 UV": (
+        "marts.fct_visitor_daily",
+        "select count(distinct visitor_id) from marts.fct_visitor_daily",
+    ),
+    "bounce rate 跳出率": (
+        "marts.fct_traffic_daily",
+        "select sum(bounced_visits) / sum(visits) from marts.fct_traffic_daily",
+    ),
+    "order conversion rate 下单转化率": (
+        "marts.fct_traffic_daily",
+        "select sum(visits_with_order) / sum(visits) from marts.fct_traffic_daily",
+    ),
+    "top campaign by ROI 投资回报率": (
+        "marts.fct_campaign_performance_daily",
+        """
+        select campaign_code || ' (ROI ' || round(
+            (sum(attributed_gross_profit) - sum(marketing_cost)) / sum(marketing_cost), 2
+        ) || ')'
+        from marts.fct_campaign_performance_daily
+        group by campaign_code
+        having sum(marketing_cost) > 0
+        order by (sum(attributed_gross_profit) - sum(marketing_cost)) / sum(marketing_cost) desc
+        limit 1
+        """,
+    ),
+    "CAC 客户获取成本 (CNY)": (
+        "marts.fct_customer_daily",
+        "select sum(marketing_cost) / sum(new_customers) from marts.fct_customer_daily",
+    ),
+    "RFM segments (latest month)": (
+        "marts.fct_customer_rfm",
+        """
+        with latest as (
+            select rfm_segment, count(*) as customers
+            from marts.fct_customer_rfm
+            where snapshot_month_start_date
+                = (select max(snapshot_month_start_date) from marts.fct_customer_rfm)
+            group by rfm_segment
+        ),
+        shares as (
+            select rfm_segment, customers, 100.0 * customers / sum(customers) over () as share
+            from latest
+        )
+        select string_agg(
+            rfm_segment || ' ' || round(share, 1) || '%', ', ' order by customers desc
+        )
+        from shares
+        """,
+    ),
+    "market share 市场占有率 (latest month)": (
+        "marts.fct_market_monthly",
+        """
+        select sum(gmv) / sum(market_gmv) from marts.fct_market_monthly
+        where month_start_date = (select max(month_start_date) from marts.fct_market_monthly)
+        """,
+    ),
+    "site availability 网站正常运营情况": (
+        "marts.fct_site_probes",
+        "select avg(success_count) from marts.fct_site_probes",
+    ),
 }
 
 

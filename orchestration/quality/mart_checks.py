@@ -1,5 +1,7 @@
 """Gate 3: the marts suite as a blocking check; publish waits for it."""
 
+import re
+
 import duckdb
 from dagster import (
     AssetCheckExecutionContext,
@@ -14,8 +16,10 @@ from orchestration.quality.mart_suites import MART_RULES
 from orchestration.quality.raw_suites import measure_rules
 from orchestration.quality.validation import validate
 
-#: Marts the suite reads besides the one it is attached to.
-READS = ("fct_shipments", "fct_order_lines", "fct_warehouse_daily")
+#: Marts the suite reads besides the one it is attached to, found in its rules' SQL.
+READS = sorted(
+    {name for rule in MART_RULES for name in re.findall(r"marts\.(\w+)", rule.sql)} - {"fct_orders"}
+)
 
 
 def mart_check(partitions: PartitionsDefinition) -> AssetChecksDefinition:

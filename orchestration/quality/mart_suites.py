@@ -56,6 +56,44 @@ MART_RULES = [
             or lines_short_picked > lines_accepted)""",
     ),
     Rule(
+        "funnel_out_of_bounds",
+        "per day, channel and device, no funnel step, bounce or new-visitor count exceeds"
+        " its base (跳出率, 转化率, 新访客比率 within [0, 1])",
+        """(select count(*) from marts.fct_traffic_daily
+            where bounced_visits > visits or visits_with_add_to_cart > visits
+            or visits_with_checkout_start > visits or visits_with_order > visits
+            or visits_with_payment > visits or new_visitors > unique_visitors
+            or unique_visitors > visits)""",
+    ),
+    Rule(
+        "negative_visit_times",
+        "no visit has a negative duration or time on page (站点平均在线时长, 页面平均停留时长)",
+        """(select count(*) from marts.fct_visits
+            where duration_seconds < 0 or time_on_page_seconds < 0)""",
+    ),
+    Rule(
+        "shares_out_of_bounds",
+        "market share, site availability and RFM scores stay within their bounds"
+        " (市场占有率 ≤ 1, 网站正常运营情况 ≤ 1, RFM 1-5)",
+        """(
+            (select count(*) from marts.fct_market_monthly where gmv > market_gmv)
+            + (select count(*) from marts.fct_operating_environment_daily
+               where successful_probes > probes)
+            + (select count(*) from marts.fct_customer_rfm
+               where least(r_score, f_score, m_score) < 1
+               or greatest(r_score, f_score, m_score) > 5)
+        )""",
+    ),
+    Rule(
+        "page_views_differ_from_raw",
+        "page views in fct_traffic_daily equal the raw page-view events (浏览量 PV)",
+        f"""(select abs(
+            (select coalesce(sum(page_views), 0) from marts.fct_traffic_daily)
+            - (select count(distinct event_id) from {RAW_SCHEMA}.events
+               where event_type = 'page_view')
+        ))""",
+    ),
+    Rule(
         "orders_differ_from_raw",
         "every raw order is in fct_orders once, and nothing else is",
         f"""(select count(*) from (

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 import pytest
 
 from orchestration.contract import load_contract
@@ -122,17 +123,106 @@ def test_personal_data_never_reaches_the_layers(shop: dict) -> None:
     assert leaks == []
 
 
-def test_reconciliation_test_fails_when_a_mart_disagrees_with_raw(shop: dict) -> None:
-    con = duckdb.connect(str(shop["warehouse"]))
-    (order_id,) = con.execute(
-        "select order_id from marts.fct_orders where not is_test order by order_id limit 1"
-    ).fetchall()[0]
-    con.execute("update marts.fct_orders set gmv = gmv + 1 where order_id = ?", [order_id])
-    con.close()
-    try:
-        assert not run_dbt(["test", "--select", "assert_daily_order_totals_reconcile_with_raw"])
-    finally:
+TAMPERINGS = {
+    "assert_daily_order_totals_reconcile_with_raw": (
+        "update marts.fct_orders set gmv = gmv + {step} where order_id = "
+        "(select min(order_id) from marts.fct_orders where not is_test)"
+    ),
+    "assert_page_views_reconcile_with_raw": (
+        "update marts.fct_page_views set viewed_date = viewed_date + {step} where event_id = "
+        "(select min(event_id) from marts.fct_page_views)"
+    ),
+    "assert_campaign_attribution_reconciles": (
+        "update marts.fct_campaign_performance_daily set valid_orders = valid_orders + {step} "
+        "where date_day = (select min(date_day) from marts.fct_campaign_performance_daily) "
+        "and campaign_id = 'none'"
+    ),
+}
+
+
+@pytest.mark.parametrize("test_name", sorted(TAMPERINGS))
+def test_reconciliation_test_fails_when_a_mart_disagrees_with_raw(
+    shop: dict, test_name: str
+) -> None:
+    def tamper(step: int) -> None:
         con = duckdb.connect(str(shop["warehouse"]))
-        con.execute("update marts.fct_orders set gmv = gmv - 1 where order_id = ?", [order_id])
-        con.close()
-    assert run_dbt(["test", "--select", "assert_daily_order_totals_reconcile_with_raw"])
+        try:
+            con.execute(TAMPERINGS[test_name].format(step=step))
+        finally:
+            con.close()
+
+    tamper(1)
+    try:
+        assert not run_dbt(["test", "--select", test_name])
+    finally:
+        tamper(-1)
+    assert run_dbt(["test", "--select", test_name])
+
+
+def read_landed_events(landing: Path) -> list[dict]:
+    """Web events straight from the landing Parquet files, each event id once."""
+    events = {}
+    for path in sorted((landing / "web" / "events").glob("date=*/*.parquet")):
+        for row in pq.read_table(path).to_pylist():
+            events[row["event_id"]] = row
+    return list(events.values())
+
+
+def sessionize(events: list[dict], timeout_s: float = 1800) -> dict[str, str]:
+    """A second, recursive route to the visit rule: event id → id of its visit's first event.
+
+    A visit continues while the event is on the same shop-local day, less than the timeout
+    after the previous one, and either untagged or tagged like the visit's first event.
+    """
+    first_of_visit: dict[str, str] = {}
+    ordered = sorted(events, key=lambda e: (e["visitor_id"], e["event_at"], e["event_id"]))
+    previous, visit_first, visit_tags = None, None, None
+    for event in ordered:
+        tags = (event["utm_source"], event["utm_medium"], event["utm_campaign"])
+        tags = tags if any(tags) else None
+        day = (event["event_at"] + dt.timedelta(hours=8)).date()
+        continues = (
+            previous is not None
+            and previous["visitor_id"] == event["visitor_id"]
+            and (previous["event_at"] + dt.timedelta(hours=8)).date() == day
+            and (event["event_at"] - previous["event_at"]).total_seconds() < timeout_s
+            and (tags is None or tags == visit_tags)
+        )
+        if not continues:
+            visit_first, visit_tags = event["event_id"], tags
+        first_of_visit[event["event_id"]] = visit_first
+        previous = event
+    return first_of_visit
+
+
+def test_traffic_equals_a_second_route_from_the_landing_files(shop: dict) -> None:
+    events = read_landed_events(shop["landing"])
+    first_of_visit = sessionize(events)
+    expected: dict[dt.date, dict] = {}
+    for event in events:
+        day = (event["event_at"] + dt.timedelta(hours=8)).date()
+        totals = expected.setdefault(day, {"pv": 0, "visitors": set(), "visits": set()})
+        totals["pv"] += event["event_type"] == "page_view"
+        totals["visitors"].add(event["visitor_id"])
+        totals["visits"].add(first_of_visit[event["event_id"]])
+    actual = query(
+        shop["warehouse"],
+        """
+        select visit_date, sum(page_views), count(distinct visitor_id), sum(visits)
+        from marts.fct_visitor_daily group by visit_date order by visit_date
+        """,
+    )
+    assert [(d, int(pv), uv, int(v)) for d, pv, uv, v in actual] == [
+        (day, t["pv"], len(t["visitors"]), len(t["visits"])) for day, t in sorted(expected.items())
+    ]
+    # UV of the whole period is a recount of distinct visitors, not the sum of daily UV
+    ((period_uv, summed_uv),) = query(
+        shop["warehouse"],
+        """
+        select
+            (select count(distinct visitor_id) from marts.fct_visitor_daily),
+            (select sum(unique_visitors) from marts.fct_traffic_daily)
+        """,
+    )
+    assert period_uv == len({event["visitor_id"] for event in events})
+    assert summed_uv > period_uv

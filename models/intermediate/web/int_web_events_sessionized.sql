@@ -33,8 +33,12 @@ with events as (
         page_load_ms,
         case
             when utm_source is not null or utm_medium is not null or utm_campaign is not null
-                then coalesce(utm_source, '') || '|' || coalesce(utm_medium, '') || '|'
-                || coalesce(utm_campaign, '')
+                then concat_ws(
+                    '|',
+                    coalesce(utm_source, ''),
+                    coalesce(utm_medium, ''),
+                    coalesce(utm_campaign, '')
+                )
         end as source_tags,
         lag(event_at) over (
             partition by visitor_id, event_date order by event_at, event_id

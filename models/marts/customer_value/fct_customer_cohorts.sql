@@ -30,7 +30,11 @@ cohorts as (
 
 months as (
 
-    select distinct activity_month_start_date from valid_orders
+    select distinct month_start_date as activity_month_start_date
+    from {{ ref('dim_date') }}
+    where
+        month_start_date >= (select min(cohort_month_start_date) from valid_orders)
+        and month_start_date <= (select max(activity_month_start_date) from valid_orders)
 
 ),
 

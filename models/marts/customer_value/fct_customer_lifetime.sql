@@ -34,6 +34,7 @@ histories as (
         min(placed_date) as first_order_date,
         max(placed_date) as last_order_date,
         count(*) as lifetime_orders,
+        {{ days_between('min(placed_date)', 'max(placed_date)') }} as order_span_days,
         sum(net_sales) as lifetime_net_sales,
         sum(gross_profit) as lifetime_gross_profit
     from valid_orders
@@ -59,14 +60,13 @@ measured as (
     select
         histories.*,
         as_of.as_of_date,
-        {{ dbt.datediff('histories.first_order_date', 'as_of.as_of_date', 'day') }}
+        {{ days_between('histories.first_order_date', 'as_of.as_of_date') }}
             as tenure_days,
-        {{ dbt.datediff('histories.last_order_date', 'as_of.as_of_date', 'day') }}
+        {{ days_between('histories.last_order_date', 'as_of.as_of_date') }}
             as recency_days,
         case
             when histories.lifetime_orders > 1
-                then {{ dbt.datediff('histories.first_order_date', 'histories.last_order_date', 'day') }}
-                * 1.0 / (histories.lifetime_orders - 1)
+                then histories.order_span_days * 1.0 / (histories.lifetime_orders - 1)
         end as mean_order_gap_days
     from histories
     cross join as_of

@@ -84,16 +84,23 @@ cumulative as (
 
 ),
 
+recency as (
+
+    select
+        *,
+        {{ days_between('last_order_date', 'snapshot_date') }} as recency_days
+    from cumulative
+
+),
+
 scored as (
 
     select
         *,
-        {{ dbt.datediff('last_order_date', 'snapshot_date', 'day') }} as recency_days,
-        {{ quintile_score(dbt.datediff('last_order_date', 'snapshot_date', 'day'), 'month_start_date', descending=true) }}
-            as r_score,
+        {{ quintile_score('recency_days', 'month_start_date', descending=true) }} as r_score,
         {{ quintile_score('frequency', 'month_start_date') }} as f_score,
         {{ quintile_score('monetary', 'month_start_date') }} as m_score
-    from cumulative
+    from recency
 
 ),
 

@@ -133,7 +133,9 @@ final as (
         {{ safe_divide('totals.attributed_gross_profit - totals.partner_commission', 'totals.partner_commission') }}
             as partner_roi
     from totals
-    inner join {{ ref('dim_campaign') }} as campaigns on totals.campaign_key = campaigns.campaign_key
+    inner join
+        {{ ref('dim_campaign') }} as campaigns
+        on totals.campaign_key = campaigns.campaign_key
 
 )
 

@@ -18,11 +18,17 @@ with orders as (
 
 offered as (
 
-    select 'payment' as method_type, payment_method as method, 1 as offered_count
+    select
+        'payment' as method_type,
+        payment_method as method_code,
+        1 as offered_count
     from {{ ref('dim_payment_method') }}
     where payment_method != 'unknown'
     union all
-    select 'delivery' as method_type, delivery_method as method, 1 as offered_count
+    select
+        'delivery' as method_type,
+        delivery_method as method_code,
+        1 as offered_count
     from {{ ref('dim_delivery_method') }}
     where delivery_method != 'unknown'
 
@@ -30,10 +36,22 @@ offered as (
 
 used as (
 
-    select placed_date, 'payment' as method_type, payment_method as method, order_count, valid_order_count, gmv
+    select
+        placed_date,
+        'payment' as method_type,
+        payment_method as method_code,
+        order_count,
+        valid_order_count,
+        gmv
     from orders
     union all
-    select placed_date, 'delivery' as method_type, delivery_method as method, order_count, valid_order_count, gmv
+    select
+        placed_date,
+        'delivery' as method_type,
+        delivery_method as method_code,
+        order_count,
+        valid_order_count,
+        gmv
     from orders
 
 ),
@@ -43,29 +61,33 @@ by_method as (
     select
         placed_date,
         method_type,
-        method,
+        method_code,
         sum(order_count) as orders,
         sum(valid_order_count) as valid_orders,
         sum(gmv) as gmv
     from used
-    group by placed_date, method_type, method
+    group by placed_date, method_type, method_code
 
 ),
 
 methods as (
 
-    -- every method offered, and any other method that orders used (e.g. a new one not yet
+    -- every method_code offered, and any other method_code that orders used (e.g. a new one not yet
     -- in the reference data), so that the rows of a day add up to all its orders
     select
         method_type,
-        method,
+        method_code,
         max(offered_count) = 1 as is_offered
     from (
         select * from offered
         union all
-        select distinct method_type, method, 0 as offered_count from by_method
+        select distinct
+            method_type,
+            method_code,
+            0 as offered_count
+        from by_method
     ) as candidates
-    group by method_type, method
+    group by method_type, method_code
 
 ),
 
@@ -80,7 +102,7 @@ final as (
     select
         days.placed_date,
         methods.method_type,
-        methods.method,
+        methods.method_code,
         methods.is_offered,
         coalesce(by_method.orders, 0) as orders,
         coalesce(by_method.valid_orders, 0) as valid_orders,
@@ -99,7 +121,7 @@ final as (
         on
             days.placed_date = by_method.placed_date
             and methods.method_type = by_method.method_type
-            and methods.method = by_method.method
+            and methods.method_code = by_method.method_code
 
 )
 

@@ -1,5 +1,6 @@
 -- Traffic (网站流量指标), one row per page view (浏览量 PV) with its time on page: seconds to
--- the next event of the same visit (null on a visit's last event, which has none).
+-- the next event of the same visit (null on a visit's last event, which has none); the
+-- exit page is the visit's last page view.
 with events as (
 
     select * from {{ ref('int_web_events_sessionized') }}
@@ -39,7 +40,9 @@ final as (
         events.page_load_ms,
         events.is_visit_start as is_landing_page,
         events.seconds_to_next_event as time_on_page_seconds,
-        events.seconds_to_next_event is null as is_exit_page
+        lead(events.event_id) over (
+            partition by events.visit_id order by events.event_at, events.event_id
+        ) is null as is_exit_page
     from events
     left join customers on events.customer_id = customers.customer_id
     left join products on events.sku_id = products.sku_id

@@ -18,10 +18,17 @@ visits as (
         min(event_date) as visit_date,
         count(*) as event_count,
         sum(case when event_type = 'page_view' then 1 else 0 end) as page_views,
-        sum(case when event_type = 'page_view' and seconds_to_next_event is not null then 1 else 0 end)
+        sum(
+            case
+                when event_type = 'page_view' and seconds_to_next_event is not null then 1 else 0
+            end
+        )
             as timed_page_views,
-        sum(case when event_type = 'page_view' then seconds_to_next_event else 0 end)
-            as time_on_page_seconds,
+        sum(
+            case
+                when event_type = 'page_view' then coalesce(seconds_to_next_event, 0) else 0
+            end
+        ) as time_on_page_seconds,
         sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_cart_count,
         sum(case when event_type = 'checkout_start' then 1 else 0 end) as checkout_start_count,
         sum(case when event_type = 'order_submit' then 1 else 0 end) as orders_placed,
