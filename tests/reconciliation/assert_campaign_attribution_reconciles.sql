@@ -43,14 +43,14 @@ raw_costs as (
         'spend' as cost_kind,
         campaign_id || '|' || cast(spend_date as {{ dbt.type_string() }}) as record_id,
         spend_date as date_day,
-        cost
+        cost as cost_amount
     from {{ source('marketing', 'ad_spend') }}
     union all
     select distinct
         'commission' as cost_kind,
         commission_id as record_id,
         cast({{ to_shop_time('accrued_at') }} as date) as date_day,
-        commission_amount as cost
+        commission_amount as cost_amount
     from {{ source('marketing', 'partner_commissions') }}
 
 ),
@@ -59,7 +59,7 @@ cost_daily as (
 
     select
         date_day,
-        sum(cost) as marketing_cost
+        sum(cost_amount) as marketing_cost
     from raw_costs
     group by date_day
 

@@ -13,24 +13,7 @@
 with events as (
 
     select
-        event_id,
-        event_at,
-        event_at_local,
-        event_date,
-        visitor_id,
-        customer_id,
-        event_type,
-        page_type,
-        page_url,
-        referrer_url,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device,
-        sku_id,
-        order_id,
-        is_payment_success,
-        page_load_ms,
+        *,
         case
             when utm_source is not null or utm_medium is not null or utm_campaign is not null
                 then concat_ws(

@@ -19,14 +19,15 @@ with new_customers as (
 costs as (
 
     select
-        costs.date_day,
+        daily_costs.date_day,
         campaigns.channel,
-        sum(costs.marketing_cost) as marketing_cost,
+        sum(daily_costs.marketing_cost) as marketing_cost,
         0 as new_customers,
         0 as new_customer_net_sales
-    from {{ ref('int_marketing_costs_daily') }} as costs
-    inner join {{ ref('dim_campaign') }} as campaigns on costs.campaign_id = campaigns.campaign_id
-    group by costs.date_day, campaigns.channel
+    from {{ ref('int_marketing_costs_daily') }} as daily_costs
+    inner join {{ ref('dim_campaign') }} as campaigns
+        on daily_costs.campaign_id = campaigns.campaign_id
+    group by daily_costs.date_day, campaigns.channel
 
 ),
 

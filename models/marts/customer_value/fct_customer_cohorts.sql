@@ -28,13 +28,23 @@ cohorts as (
 
 ),
 
+bounds as (
+
+    select
+        min(cohort_month_start_date) as first_month_start_date,
+        max(activity_month_start_date) as last_month_start_date
+    from valid_orders
+
+),
+
 months as (
 
-    select distinct month_start_date as activity_month_start_date
-    from {{ ref('dim_date') }}
-    where
-        month_start_date >= (select min(cohort_month_start_date) from valid_orders)
-        and month_start_date <= (select max(activity_month_start_date) from valid_orders)
+    select distinct calendar.month_start_date as activity_month_start_date
+    from {{ ref('dim_date') }} as calendar
+    inner join bounds
+        on
+            calendar.month_start_date between bounds.first_month_start_date
+            and bounds.last_month_start_date
 
 ),
 
@@ -56,8 +66,9 @@ final as (
     select
         cohorts.cohort_month_start_date,
         months.activity_month_start_date,
-        {{ dbt.datediff('cohorts.cohort_month_start_date', 'months.activity_month_start_date', 'month') }}
-            as months_since_acquisition,
+        {{ dbt.datediff(
+            'cohorts.cohort_month_start_date', 'months.activity_month_start_date', 'month'
+        ) }} as months_since_acquisition,
         cohorts.cohort_customers,
         coalesce(activity.active_customers, 0) as active_customers,
         coalesce(activity.valid_orders, 0) as valid_orders,

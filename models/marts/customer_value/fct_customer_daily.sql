@@ -8,15 +8,7 @@ with visitor_days as (
     select
         visit_date as date_day,
         count(distinct visitor_id) as visitors,
-        sum(visits) as visits,
-        0 as ordering_visitors,
-        0 as valid_orders,
-        0 as active_customers,
-        0 as new_customers,
-        0 as new_customer_net_sales,
-        0 as returning_customers,
-        0 as guest_orders,
-        0 as marketing_cost
+        sum(visits) as visits
     from {{ ref('fct_visitor_daily') }}
     group by visit_date
 
@@ -42,8 +34,6 @@ order_days as (
 
     select
         placed_date as date_day,
-        0 as visitors,
-        0 as visits,
         count(distinct visitor_id) as ordering_visitors,
         count(*) as valid_orders,
         count(distinct customer_id) as active_customers,
@@ -52,8 +42,7 @@ order_days as (
             as new_customer_net_sales,
         count(distinct case when is_returning_customer then customer_id end)
             as returning_customers,
-        sum(case when customer_id is null then 1 else 0 end) as guest_orders,
-        0 as marketing_cost
+        sum(case when customer_id is null then 1 else 0 end) as guest_orders
     from valid_orders
     group by placed_date
 
@@ -63,47 +52,40 @@ cost_days as (
 
     select
         date_day,
-        0 as visitors,
-        0 as visits,
-        0 as ordering_visitors,
-        0 as valid_orders,
-        0 as active_customers,
-        0 as new_customers,
-        0 as new_customer_net_sales,
-        0 as returning_customers,
-        0 as guest_orders,
         sum(marketing_cost) as marketing_cost
     from {{ ref('int_marketing_costs_daily') }}
     group by date_day
 
 ),
 
-combined as (
+days as (
 
-    select * from visitor_days
-    union all
-    select * from order_days
-    union all
-    select * from cost_days
+    select date_day from visitor_days
+    union
+    select date_day from order_days
+    union
+    select date_day from cost_days
 
 ),
 
 totals as (
 
     select
-        date_day,
-        sum(visitors) as visitors,
-        sum(visits) as visits,
-        sum(ordering_visitors) as ordering_visitors,
-        sum(valid_orders) as valid_orders,
-        sum(active_customers) as active_customers,
-        sum(new_customers) as new_customers,
-        sum(new_customer_net_sales) as new_customer_net_sales,
-        sum(returning_customers) as returning_customers,
-        sum(guest_orders) as guest_orders,
-        sum(marketing_cost) as marketing_cost
-    from combined
-    group by date_day
+        days.date_day,
+        coalesce(visitor_days.visitors, 0) as visitors,
+        coalesce(visitor_days.visits, 0) as visits,
+        coalesce(order_days.ordering_visitors, 0) as ordering_visitors,
+        coalesce(order_days.valid_orders, 0) as valid_orders,
+        coalesce(order_days.active_customers, 0) as active_customers,
+        coalesce(order_days.new_customers, 0) as new_customers,
+        coalesce(order_days.new_customer_net_sales, 0) as new_customer_net_sales,
+        coalesce(order_days.returning_customers, 0) as returning_customers,
+        coalesce(order_days.guest_orders, 0) as guest_orders,
+        coalesce(cost_days.marketing_cost, 0) as marketing_cost
+    from days
+    left join visitor_days on days.date_day = visitor_days.date_day
+    left join order_days on days.date_day = order_days.date_day
+    left join cost_days on days.date_day = cost_days.date_day
 
 ),
 

@@ -75,7 +75,7 @@ measured as (
 
 shop_gap as (
 
-    select percentile_cont(0.5) within group (order by mean_order_gap_days) as median_gap_days
+    select {{ percentile('mean_order_gap_days', 0.5) }} as median_gap_days
     from measured
     where mean_order_gap_days > 0
 

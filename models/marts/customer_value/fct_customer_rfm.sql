@@ -22,16 +22,26 @@ segments as (
 
 ),
 
+bounds as (
+
+    select
+        min(month_start_date) as first_month_start_date,
+        max(placed_date) as last_order_date
+    from valid_orders
+
+),
+
 snapshots as (
 
     select
-        month_start_date,
-        least(max(date_day), (select max(placed_date) from valid_orders)) as snapshot_date
-    from {{ ref('dim_date') }}
-    where
-        month_start_date >= (select min(month_start_date) from valid_orders)
-        and date_day <= (select max(placed_date) from valid_orders)
-    group by month_start_date
+        calendar.month_start_date,
+        max(calendar.date_day) as snapshot_date
+    from {{ ref('dim_date') }} as calendar
+    inner join bounds
+        on
+            calendar.month_start_date >= bounds.first_month_start_date
+            and calendar.date_day <= bounds.last_order_date
+    group by calendar.month_start_date
 
 ),
 

@@ -2,25 +2,24 @@
 -- ad placement or partnership), plus the "none" campaign for visits and orders attributed
 -- to no campaign, so that attributed + unattributed = all visits and all valid orders of a
 -- day. Attribution: last non-direct touch within var('attribution_lookback_days').
-with costs as (
+with campaigns as (
+
+    select * from {{ ref('dim_campaign') }}
+
+),
+
+costs as (
 
     select
-        costs.date_day,
+        daily_costs.date_day,
         campaigns.campaign_key,
-        costs.impressions,
-        costs.clicks,
-        costs.media_cost,
-        costs.partner_commission,
-        costs.marketing_cost,
-        0 as visits,
-        0 as new_visitors,
-        0 as active_visitors,
-        0 as orders,
-        0 as valid_orders,
-        0 as attributed_net_sales,
-        0 as attributed_gross_profit
-    from {{ ref('int_marketing_costs_daily') }} as costs
-    inner join {{ ref('dim_campaign') }} as campaigns on costs.campaign_id = campaigns.campaign_id
+        daily_costs.impressions,
+        daily_costs.clicks,
+        daily_costs.media_cost,
+        daily_costs.partner_commission,
+        daily_costs.marketing_cost
+    from {{ ref('int_marketing_costs_daily') }} as daily_costs
+    inner join campaigns on daily_costs.campaign_id = campaigns.campaign_id
 
 ),
 
@@ -29,18 +28,9 @@ visits as (
     select
         visit_date as date_day,
         attributed_campaign_key as campaign_key,
-        0 as impressions,
-        0 as clicks,
-        0 as media_cost,
-        0 as partner_commission,
-        0 as marketing_cost,
         count(*) as visits,
         sum(case when is_new_visitor then 1 else 0 end) as new_visitors,
-        count(distinct visitor_id) as active_visitors,
-        0 as orders,
-        0 as valid_orders,
-        0 as attributed_net_sales,
-        0 as attributed_gross_profit
+        count(distinct visitor_id) as active_visitors
     from {{ ref('fct_visits') }}
     group by visit_date, attributed_campaign_key
 
@@ -51,14 +41,6 @@ orders as (
     select
         placed_date as date_day,
         attributed_campaign_key as campaign_key,
-        0 as impressions,
-        0 as clicks,
-        0 as media_cost,
-        0 as partner_commission,
-        0 as marketing_cost,
-        0 as visits,
-        0 as new_visitors,
-        0 as active_visitors,
         sum(order_count) as orders,
         sum(valid_order_count) as valid_orders,
         sum(net_sales) as attributed_net_sales,
@@ -68,35 +50,55 @@ orders as (
 
 ),
 
-combined as (
+campaign_days as (
 
-    select * from costs
-    union all
-    select * from visits
-    union all
-    select * from orders
+    select
+        date_day,
+        campaign_key
+    from costs
+    union
+    select
+        date_day,
+        campaign_key
+    from visits
+    union
+    select
+        date_day,
+        campaign_key
+    from orders
 
 ),
 
 totals as (
 
     select
-        date_day,
-        campaign_key,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
-        sum(media_cost) as media_cost,
-        sum(partner_commission) as partner_commission,
-        sum(marketing_cost) as marketing_cost,
-        sum(visits) as visits,
-        sum(new_visitors) as new_visitors,
-        sum(active_visitors) as active_visitors,
-        sum(orders) as orders,
-        sum(valid_orders) as valid_orders,
-        sum(attributed_net_sales) as attributed_net_sales,
-        sum(attributed_gross_profit) as attributed_gross_profit
-    from combined
-    group by date_day, campaign_key
+        campaign_days.date_day,
+        campaign_days.campaign_key,
+        coalesce(costs.impressions, 0) as impressions,
+        coalesce(costs.clicks, 0) as clicks,
+        coalesce(costs.media_cost, 0) as media_cost,
+        coalesce(costs.partner_commission, 0) as partner_commission,
+        coalesce(costs.marketing_cost, 0) as marketing_cost,
+        coalesce(visits.visits, 0) as visits,
+        coalesce(visits.new_visitors, 0) as new_visitors,
+        coalesce(visits.active_visitors, 0) as active_visitors,
+        coalesce(orders.orders, 0) as orders,
+        coalesce(orders.valid_orders, 0) as valid_orders,
+        coalesce(orders.attributed_net_sales, 0) as attributed_net_sales,
+        coalesce(orders.attributed_gross_profit, 0) as attributed_gross_profit
+    from campaign_days
+    left join costs
+        on
+            campaign_days.date_day = costs.date_day
+            and campaign_days.campaign_key = costs.campaign_key
+    left join visits
+        on
+            campaign_days.date_day = visits.date_day
+            and campaign_days.campaign_key = visits.campaign_key
+    left join orders
+        on
+            campaign_days.date_day = orders.date_day
+            and campaign_days.campaign_key = orders.campaign_key
 
 ),
 
@@ -128,14 +130,15 @@ final as (
         {{ safe_divide('totals.attributed_net_sales', 'totals.valid_orders') }}
             as revenue_per_conversion,
         {{ safe_divide('totals.attributed_net_sales', 'totals.marketing_cost') }} as roas,
-        {{ safe_divide('totals.attributed_gross_profit - totals.marketing_cost', 'totals.marketing_cost') }}
-            as roi,
-        {{ safe_divide('totals.attributed_gross_profit - totals.partner_commission', 'totals.partner_commission') }}
-            as partner_roi
+        {{ safe_divide(
+            'totals.attributed_gross_profit - totals.marketing_cost', 'totals.marketing_cost'
+        ) }} as roi,
+        {{ safe_divide(
+            'totals.attributed_gross_profit - totals.partner_commission',
+            'totals.partner_commission'
+        ) }} as partner_roi
     from totals
-    inner join
-        {{ ref('dim_campaign') }} as campaigns
-        on totals.campaign_key = campaigns.campaign_key
+    inner join campaigns on totals.campaign_key = campaigns.campaign_key
 
 )
 

@@ -23,7 +23,16 @@ sales as (
         category_l1,
         sum(gmv) as gmv
     from {{ ref('fct_sku_daily') }}
-    group by 1, 2
+    group by cast({{ dbt.date_trunc('month', 'date_day') }} as date), category_l1
+
+),
+
+bounds as (
+
+    select
+        min(month_start_date) as first_month_start_date,
+        max(month_start_date) as last_month_start_date
+    from sales
 
 ),
 
@@ -39,13 +48,14 @@ final as (
         {{ safe_divide('market.market_gmv', 'market.previous_market_gmv') }} - 1
             as market_growth_rate
     from market
+    inner join bounds
+        on
+            market.month_start_date between bounds.first_month_start_date
+            and bounds.last_month_start_date
     left join sales
         on
             market.month_start_date = sales.month_start_date
             and market.category_l1 = sales.category_l1
-    where
-        market.month_start_date between (select min(month_start_date) from sales)
-        and (select max(month_start_date) from sales)
 
 )
 

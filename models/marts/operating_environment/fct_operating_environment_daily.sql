@@ -20,8 +20,8 @@ probes as (
         probed_date as date_day,
         count(*) as probes,
         sum(success_count) as successful_probes,
-        percentile_cont(0.5) within group (order by response_ms) as probe_response_p50_ms,
-        percentile_cont(0.95) within group (order by response_ms) as probe_response_p95_ms
+        {{ percentile('response_ms', 0.5) }} as probe_response_p50_ms,
+        {{ percentile('response_ms', 0.95) }} as probe_response_p95_ms
     from {{ ref('fct_site_probes') }}
     group by probed_date
 
@@ -32,8 +32,8 @@ page_loads as (
     select
         viewed_date as date_day,
         count(page_load_ms) as timed_page_loads,
-        percentile_cont(0.5) within group (order by page_load_ms) as page_load_p50_ms,
-        percentile_cont(0.95) within group (order by page_load_ms) as page_load_p95_ms
+        {{ percentile('page_load_ms', 0.5) }} as page_load_p50_ms,
+        {{ percentile('page_load_ms', 0.95) }} as page_load_p95_ms
     from {{ ref('fct_page_views') }}
     group by viewed_date
 

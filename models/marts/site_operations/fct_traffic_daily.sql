@@ -1,3 +1,19 @@
+{%- set additive_measures = [
+    'visits',
+    'page_views',
+    'bounced_visits',
+    'duration_seconds',
+    'timed_page_views',
+    'time_on_page_seconds',
+    'add_to_cart_count',
+    'checkout_start_count',
+    'orders_placed',
+    'payments_succeeded',
+    'visits_with_add_to_cart',
+    'visits_with_checkout_start',
+    'visits_with_order',
+    'visits_with_payment',
+] -%}
 -- Traffic and funnel (网站流量指标), one row per shop-local day × traffic channel × device.
 -- Counts add up across rows; unique_visitors does not (a visitor can use two channels or
 -- devices a day): recount it from fct_visitor_daily. Rates are for the row only; coarser
@@ -16,21 +32,10 @@ totals as (
         channel,
         device,
         count(*) as unique_visitors,
-        sum(new_visitor_count) as new_visitors,
-        sum(visits) as visits,
-        sum(page_views) as page_views,
-        sum(bounced_visits) as bounced_visits,
-        sum(duration_seconds) as duration_seconds,
-        sum(timed_page_views) as timed_page_views,
-        sum(time_on_page_seconds) as time_on_page_seconds,
-        sum(add_to_cart_count) as add_to_cart_count,
-        sum(checkout_start_count) as checkout_start_count,
-        sum(orders_placed) as orders_placed,
-        sum(payments_succeeded) as payments_succeeded,
-        sum(visits_with_add_to_cart) as visits_with_add_to_cart,
-        sum(visits_with_checkout_start) as visits_with_checkout_start,
-        sum(visits_with_order) as visits_with_order,
-        sum(visits_with_payment) as visits_with_payment
+        {%- for measure in additive_measures %}
+            sum({{ measure }}) as {{ measure }},
+        {%- endfor %}
+        sum(new_visitor_count) as new_visitors
     from visitor_days
     group by visit_date, channel_key, channel, device
 
