@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from orchestration.simulator.engine import check_arguments, simulate
+from orchestration.simulator.incidents import DEFAULT_TARGETS, Incident
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,6 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=7, help="random seed")
     parser.add_argument("--out", type=Path, default=Path("landing"), help="landing root")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--incident",
+        action="append",
+        default=[],
+        metavar="KIND@DAY[:TARGET]",
+        help=f"inject an incident on a day (repeatable); kinds: {', '.join(DEFAULT_TARGETS)}",
+    )
     return parser
 
 
@@ -33,10 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         check_arguments(args.days, args.scale, args.seed)
+        incidents = tuple(Incident.parse(text) for text in args.incident)
     except ValueError as error:
         parser.error(str(error))
     rows = simulate(
-        args.out, args.start, args.days, args.scale, args.seed, progress=not args.no_progress
+        args.out,
+        args.start,
+        args.days,
+        args.scale,
+        args.seed,
+        progress=not args.no_progress,
+        incidents=incidents,
     )
     total = sum(rows.values())
     print(f"wrote {total:,} rows in {len(rows)} tables to {args.out}")

@@ -20,6 +20,7 @@ from orchestration.simulator.clock import Clock
 from orchestration.simulator.columns import Frame, Sequences, concat, take
 from orchestration.simulator.customers import Customers
 from orchestration.simulator.fulfilment import Fulfilment
+from orchestration.simulator.incidents import Incident, Incidents
 from orchestration.simulator.inventory import Inventory
 from orchestration.simulator.market_monitoring import MarketMonitoring
 from orchestration.simulator.marketing import Marketing
@@ -34,9 +35,18 @@ PREHISTORY_VISITORS_AT_SCALE_1 = 360_000
 class Shop:
     """All parts of the simulated shop and their shared export queue."""
 
-    def __init__(self, out: Path, start: dt.date, days: int, scale: float, seed: int) -> None:
+    def __init__(
+        self,
+        out: Path,
+        start: dt.date,
+        days: int,
+        scale: float,
+        seed: int,
+        incidents: tuple[Incident, ...] = (),
+    ) -> None:
         self.seed, self.scale = seed, scale
         self.clock = clock = Clock(start, days, load_contract().timezone)
+        self.incidents = Incidents(incidents, start)
         self.outbox = Outbox(out, clock)
         self.sequences = Sequences()
         self.units_per_day = expected_units_per_day(scale)
@@ -69,7 +79,7 @@ class Shop:
             placed = self.checkout.place(day, todays, outbox)
             self.fulfilment.process(day, placed, outbox)
 
-        self.marketing.ad_spend(day, landings, outbox)
+        self.marketing.ad_spend(day, landings, outbox, self.incidents.on("runaway_ad_cost", day))
         self.inventory.end_of_day(day, outbox)
         self.fulfilment.end_of_day(day, outbox)
         self.market.run_day(day, outbox)
@@ -93,14 +103,17 @@ def simulate(
     scale: float = 1.0,
     seed: int = 7,
     progress: bool = False,
+    incidents: tuple[Incident, ...] = (),
 ) -> dict[str, int]:
     """Simulate ``days`` shop-local days from ``start`` into the landing tree ``out``.
 
     Writes one partition per table and simulated day (market reports on the 5th only) and
     returns the number of rows written per table. Nothing outside ``out`` is touched.
+    ``incidents`` (see :mod:`orchestration.simulator.incidents`) disturb the shop on their
+    day; without them the output depends on the seed alone.
     """
     check_arguments(days, scale, seed)
-    shop = Shop(Path(out), start, days, scale, seed)
+    shop = Shop(Path(out), start, days, scale, seed, incidents)
     for day in tqdm(range(days), desc="simulating", unit="day", disable=not progress):
         shop.run_day(day)
     return dict(shop.outbox.rows_written)

@@ -238,7 +238,13 @@ class Fulfilment(ShopPart):
         today = np.maximum(ready, midnight + 8 * HOUR) + rng.integers(90 * MINUTE, 5 * HOUR, n)
         tomorrow = midnight + DAY + 8 * HOUR + 30 * MINUTE + rng.integers(0, 5 * HOUR, n)
         backlog = 36 * HOUR * self.marketing.intensity(day) * rng.uniform(0.3, 1.2, n)
-        return np.where(same_day, today, tomorrow) + backlog.astype(np.int64)
+        shipped_at = np.where(same_day, today, tomorrow) + backlog.astype(np.int64)
+        for stall_day, stall in self.shop.incidents.of_kind("warehouse_stall"):
+            stalled = (warehouse == WAREHOUSE_IDS.index(stall.target)) & (
+                self.clock.local_day(shipped_at) == stall_day
+            )
+            shipped_at[stalled] += 2 * DAY
+        return shipped_at
 
     def _deliveries(
         self, rng: np.random.Generator, orders, ships: np.ndarray, shipped_at: np.ndarray

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from orchestration.simulator.clock import HOUR, MINUTE, Clock, stream
 from orchestration.simulator.columns import Frame, labels, number_ids
+from orchestration.simulator.incidents import Incident
 from orchestration.simulator.outbox import Outbox
 
 
@@ -426,10 +427,12 @@ class Marketing:
         data = {name: [state[name] for state in states] for name in columns}
         return {**data, "updated_at": updated_at}
 
-    def ad_spend(self, day: int, landings: np.ndarray, outbox: Outbox) -> None:
+    def ad_spend(
+        self, day: int, landings: np.ndarray, outbox: Outbox, runaway: Incident | None = None
+    ) -> None:
         """Daily platform report of each running ad placement. ``landings`` counts the visits
         that landed with each campaign's code; clicks are never fewer (some clicks are lost
-        before the page loads)."""
+        before the page loads). A ``runaway`` incident bills its placement five times over."""
         rng = stream(self.seed, "ad-spend", day)
         running = [
             i
@@ -452,6 +455,9 @@ class Marketing:
         cpc = np.array([a.cpc or 0.0 for a in ad]) * promotion * noise
         cpm = np.array([a.cpm or 0.0 for a in ad]) * promotion * noise
         cost = np.round((clicks * cpc + impressions * cpm / 1000) * 100).astype(np.int64)
+        if runaway is not None:
+            codes = [self.codes[i] for i in running]
+            cost[[code.startswith(runaway.target) for code in codes]] *= 5
         outbox.add(
             "ad_spend",
             {

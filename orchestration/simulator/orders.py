@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.simulator.clock import NO_TIME, stream
+from orchestration.simulator.clock import HOUR, NO_TIME, stream
 from orchestration.simulator.columns import Frame, join, labels, number_ids, take
 from orchestration.simulator.customers import DEVICES, customer_ids, visitor_ids
 from orchestration.simulator.inventory import WAREHOUSE_IDS
@@ -244,6 +244,15 @@ class Checkout(ShopPart):
         share[target] += left[owner[target]]
         return share
 
+    def _gateway_down(self, at: np.ndarray) -> np.ndarray:
+        """Payment attempts at ``at`` that a payment_outage incident makes fail (10:00-22:00
+        shop time on its day)."""
+        down = np.zeros(len(at), dtype=bool)
+        for day, _ in self.shop.incidents.of_kind("payment_outage"):
+            start = self.clock.midnight(day) + 10 * HOUR
+            down |= (at >= start) & (at < start + 12 * HOUR)
+        return down
+
     def _pay_online(
         self,
         rng: np.random.Generator,
@@ -263,6 +272,8 @@ class Checkout(ShopPart):
         retried = ~first_ok & (rng.random(k) < RETRY_SHARE)
         second_at = first_at + rng.integers(30, 300, k)
         second_ok = retried & (rng.random(k) < RETRY_SUCCESS)
+        first_ok &= ~self._gateway_down(first_at)
+        second_ok &= ~self._gateway_down(second_at)
         paid_at = np.full(len(total), NO_TIME)
         paid_at[paying] = np.where(first_ok, first_at, np.where(second_ok, second_at, NO_TIME))
 

@@ -96,7 +96,13 @@ sequenced as (
                         order by placed_at, order_id
                         rows between unbounded preceding and 1 preceding
                     )
-        end as prior_valid_orders
+        end as prior_valid_orders,
+        -- day of the customer's previous valid order (guests and first orders: null)
+        max(case when is_valid and customer_id is not null then placed_date end) over (
+            partition by customer_id
+            order by placed_at, order_id
+            rows between unbounded preceding and 1 preceding
+        ) as previous_valid_order_date
     from validated
 
 ),
