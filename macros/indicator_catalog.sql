@@ -38,3 +38,135 @@
     {%- set name, _, expression = entry.partition(':') -%}
     {{ return((name | trim, (expression or name) | trim)) }}
 {%- endmacro %}
+
+{% macro indicator_scans() -%}
+    {#- The scans that compute the catalog: one per source mart (and date column), grain and
+        slice, each with the catalog rows it computes. A row joins the 'all' scan of a grain
+        when it has a shop-wide total, and the scan of each of its slices. -#}
+    {%- set catalog = indicator_catalog() -%}
+    {%- set sources = [] -%}
+    {%- for row in catalog -%}
+        {%- set source = (row['source_model'], row['date_column']) -%}
+        {%- if source not in sources %}{% do sources.append(source) %}{% endif -%}
+    {%- endfor -%}
+    {%- set scans = [] -%}
+    {%- for source_model, date_column in sources -%}
+        {%- set members = catalog | selectattr('source_model', 'equalto', source_model)
+            | selectattr('date_column', 'equalto', date_column) | list -%}
+        {%- for grain in ['day', 'week', 'month'] -%}
+            {%- set slices = ['all'] -%}
+            {%- for row in members if grain in indicator_list(row['grains']) -%}
+                {%- for slice in indicator_list(row['slices']) if slice not in slices -%}
+                    {%- do slices.append(slice) -%}
+                {%- endfor -%}
+            {%- endfor -%}
+            {%- for slice in slices -%}
+                {%- set scan_members = [] -%}
+                {%- for row in members if grain in indicator_list(row['grains'])
+                    and ((slice == 'all' and row['has_total'])
+                        or (slice != 'all' and slice in indicator_list(row['slices']))) -%}
+                    {%- do scan_members.append(row) -%}
+                {%- endfor -%}
+                {%- if scan_members -%}
+                    {%- set slice_name, slice_expression = indicator_slice(slice) -%}
+                    {%- do scans.append({
+                        'source_model': source_model, 'date_column': date_column,
+                        'grain': grain, 'slice': slice_name,
+                        'slice_expression': slice_expression, 'members': scan_members}) -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(scans) }}
+{%- endmacro %}
+
+{% macro indicator_scan_sql(scan) -%}
+    {#- The rows of fct_indicator_values one scan computes: the source mart grouped by
+        period (and slice), every member's numerator, denominator and volume expression
+        evaluated on the period's rows, then one row per member. -#}
+    {%- set period = indicator_period_start(scan['date_column'], scan['grain']) -%}
+    {%- set total = scan['slice'] == 'all' -%}
+    with scan as (
+
+        select
+            {{ period }} as period_start,
+            {{ "'all'" if total else 'cast(' ~ scan['slice_expression'] ~ ' as ' ~ dbt.type_string() ~ ')' }}
+                as slice_value
+            {%- for row in scan['members'] %},
+            {{ row['numerator_sql'] | replace('{period_start}', period) }} as numerator_{{ loop.index }},
+            {{ (row['denominator_sql'] or 'null') | replace('{period_start}', period) }}
+                as denominator_{{ loop.index }},
+            {{ (row['volume_sql'] or row['denominator_sql'] or row['numerator_sql'])
+                | replace('{period_start}', period) }} as volume_{{ loop.index }}
+            {%- endfor %}
+        from {{ ref(scan['source_model']) }}
+        group by {{ period }}{{ '' if total else ', ' ~ scan['slice_expression'] }}
+
+    ),
+
+    members as (
+        {%- for row in scan['members'] %}
+        select
+            {{ loop.index }} as member,
+            '{{ row['indicator_code'] }}' as indicator_code,
+            '{{ row['aggregation'] }}' as aggregation
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
+    ),
+
+    observations as (
+
+        select
+            members.indicator_code,
+            members.aggregation,
+            scan.period_start,
+            scan.slice_value,
+            {%- for part in ['numerator', 'denominator', 'volume'] %}
+            cast(case members.member
+                {%- for row in scan['members'] %}
+                when {{ loop.index }} then scan.{{ part }}_{{ loop.index }}
+                {%- endfor %}
+            end as {{ type_double() }}) as {{ part }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from scan
+        cross join members
+
+    )
+
+    select
+        indicator_code,
+        '{{ scan['grain'] }}' as grain,
+        period_start,
+        {{ indicator_period_end('period_start', scan['grain']) }} as period_end,
+        '{{ scan['slice'] }}' as slice_dimension,
+        slice_value,
+        case when aggregation = 'ratio' then numerator / nullif(denominator, 0) else numerator end
+            as indicator_value,
+        numerator,
+        denominator,
+        volume
+    from observations
+{%- endmacro %}
+
+{% macro indicator_period_end(period_start, grain) -%}
+    {#- Last day of the day, ISO week or month starting at period_start. -#}
+    {%- if grain == 'day' -%}
+        {{ period_start }}
+    {%- elif grain == 'week' -%}
+        cast({{ dbt.dateadd('day', 6, period_start) }} as date)
+    {%- else -%}
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, period_start)) }} as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro insert_indicator_values() -%}
+    {#- Post-hook of fct_indicator_values: fill it one scan at a time, so that one scan's
+        aggregation state (distinct visitors, percentile values) is in memory at once rather
+        than all of them, as a single union of every scan would need. -#}
+    {%- if execute -%}
+        {%- for scan in indicator_scans() -%}
+            {%- do run_query('insert into ' ~ this ~ ' ' ~ indicator_scan_sql(scan)) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}

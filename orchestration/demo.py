@@ -20,7 +20,7 @@ from pathlib import Path
 from orchestration import settings
 from orchestration.publish import current_version, published_dir
 from orchestration.simulator import simulate
-from orchestration.summary import warehouse_summary
+from orchestration.summary import indicator_report, warehouse_summary
 
 DEMO = {"start": "2025-09-01", "days": 90, "scale": 0.2, "seed": 7}
 MARKER = ".demo-parameters.json"
@@ -64,6 +64,7 @@ def main() -> int:
         print(f"run {result.run_id} FAILED: the published warehouse was left as it was")
         return 1
     print(warehouse_summary(settings.warehouse_path()))
+    print(indicator_report(settings.warehouse_path()))
     print(
         f"refresh run {result.run_id} passed every gate in {time.perf_counter() - started:.0f}s; "
         f"published version {current_version(published_dir())} at "

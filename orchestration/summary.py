@@ -140,3 +140,76 @@ def warehouse_summary(database: Path) -> str:
         return "\n".join(lines)
     finally:
         con.close()
+
+
+#: Headline indicators of the report (codes of seed indicator_catalog).
+REPORT_INDICATORS = (
+    "gmv", "net_sales", "valid_orders", "aov", "visits", "unique_visitors",
+    "order_conversion_rate", "new_customers", "gross_margin", "cac",
+)  # fmt: skip
+
+
+def indicator_report(database: Path, shown_alerts: int = 8) -> str:
+    """The last day, the last complete ISO week and the last complete month of the headline
+    indicators with their change against the period before, then the alerts of the last
+    seven days (open: those of the last day) with the first sentence of their runbook."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        periods = con.execute(
+            """
+            with last_day as (
+                select max(period_start) as day from marts.fct_indicator_values
+                where grain = 'day'
+            )
+            select grain, max(period_start)
+            from marts.fct_indicator_values, last_day
+            where period_end <= last_day.day
+            group by grain
+            order by case grain when 'day' then 1 when 'week' then 2 else 3 end
+            """
+        ).fetchall()
+        lines = ["indicator report (shop-wide; change against the previous period):"]
+        for grain, period in periods:
+            rows = con.execute(
+                """
+                select c.indicator_code, c.name_zh, c.unit, v.indicator_value, p.indicator_value
+                from reference.indicator_catalog as c
+                inner join marts.fct_indicator_values as v
+                    on v.indicator_code = c.indicator_code and v.grain = ?
+                    and v.period_start = ? and v.slice_dimension = 'all'
+                left join marts.fct_indicator_values as p
+                    on p.indicator_code = c.indicator_code and p.grain = v.grain
+                    and p.slice_dimension = 'all' and p.period_end = v.period_start - 1
+                """,
+                [grain, period],
+            ).fetchall()
+            by_code = {row[0]: row[1:] for row in rows}
+            lines.append(f"  {grain} {period}:")
+            for code in REPORT_INDICATORS:
+                if code not in by_code:
+                    continue
+                name, unit, value, previous = by_code[code]
+                change = f"{value / previous - 1:+.1%}" if value is not None and previous else "n/a"
+                shown = _format(value if unit != "count" else int(value or 0))
+                lines.append(f"    {code:<24} {name:<12} {shown:>14}  {change:>8}")
+        alerts = con.execute(
+            """
+            select period_start, indicator_code, slice_dimension, slice_value, severity,
+                   indicator_value, baseline_value, runbook, is_open
+            from marts.fct_indicator_alerts
+            where period_start > (select max(period_start) - 7 from marts.fct_indicator_alerts)
+            order by period_start desc, severity, indicator_code, slice_dimension, slice_value
+            """
+        ).fetchall()
+        opened = sum(1 for alert in alerts if alert[-1])
+        lines.append(f"alerts of the last 7 days: {len(alerts)} ({opened} open on the last day)")
+        for day, code, dimension, value, severity, actual, baseline, runbook, _ in alerts[
+            :shown_alerts
+        ]:
+            where = "" if dimension == "all" else f" [{dimension}={value}]"
+            expected = "" if baseline is None else f" (baseline {_format(baseline)})"
+            lines.append(f"  {severity:<8} {day} {code}{where}: {_format(actual)}{expected}")
+            lines.append(f"           → {runbook.split('. ')[0].rstrip('.')}.")
+        return "\n".join(lines)
+    finally:
+        con.close()

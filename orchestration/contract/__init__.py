@@ -89,6 +89,7 @@ class Table:
     columns: tuple[Column, ...]
     event_time: str | None = None
     updated_at: str | None = None
+    staging: str = "view"  # materialization of its staging model: view or table
 
     @property
     def column_names(self) -> list[str]:
@@ -218,6 +219,7 @@ def load_contract(path: Path = CONTRACT_PATH) -> Contract:
                 columns=tuple(_column(c) for c in table["columns"]),
                 event_time=table.get("event_time"),
                 updated_at=table.get("updated_at"),
+                staging=table.get("staging", "view"),
             )
             for table_name, table in source["tables"].items()
         )

@@ -151,7 +151,9 @@ def staging_sql(table: Table) -> str:
     key = ", ".join(f"'{name}'" for name in table.primary_key)
     version = f"'{table.updated_at}'" if table.updated_at else "none"
     select_list = ",\n        ".join(_select_expressions(table))
-    return f"""-- {HEADER}
+    materialized = f"{{{{ config(materialized='{table.staging}') }}}}\n"
+    config = "" if table.staging == "view" else materialized
+    return f"""{config}-- {HEADER}
 with source as (
 
     {{{{ latest_version(

@@ -2,20 +2,24 @@
 -- Returns the indicators and grains with none (a catalog row whose SQL matches nothing,
 -- or a grain that was never computed).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_values'}}}) }}
-with catalog_grains as (
+with period_grains as (
+
+    select 'day' as grain_name
+    union all
+    select 'week' as grain_name
+    union all
+    select 'month' as grain_name
+
+),
+
+catalog_grains as (
 
     select
-        catalog.indicator_code,
-        grains.grain
-    from {{ ref('indicator_catalog') }} as catalog
-    inner join (
-        select 'day' as grain
-        union all
-        select 'week' as grain
-        union all
-        select 'month' as grain
-    ) as grains
-        on ';' || catalog.grains || ';' like '%;' || grains.grain || ';%'
+        indicators.indicator_code,
+        period_grains.grain_name
+    from {{ ref('indicator_catalog') }} as indicators
+    inner join period_grains
+        on ';' || indicators.grains || ';' like '%;' || period_grains.grain_name || ';%'
 
 ),
 
@@ -32,10 +36,10 @@ computed as (
 
 select
     catalog_grains.indicator_code,
-    catalog_grains.grain
+    catalog_grains.grain_name
 from catalog_grains
 left join computed
     on
         catalog_grains.indicator_code = computed.indicator_code
-        and catalog_grains.grain = computed.grain
+        and catalog_grains.grain_name = computed.grain
 where coalesce(computed.values_present, 0) = 0

@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
--- Sessionization (访问次数): each web event gets the visit it belongs to. A visitor's new
--- visit starts at
+-- Sessionization (访问次数): the visit each web event belongs to. A visitor's new visit
+-- starts at
 --   1. their first event of a shop-local day (visits never cross midnight),
 --   2. an event at least var('visit_timeout_minutes') (default 30) after the previous one,
 --   3. an event tagged with campaign parameters (utm source/medium/campaign) other than
@@ -9,11 +9,16 @@
 -- A visit's source is its first event's tags, so rule 3 compares an event's tags with the
 -- last tagged event before it in the same run of events (rules 1-2), which carries them.
 -- visit_id hashes the visitor and the visit's first event: events loaded for later days
--- never change it.
+-- never change it. Narrow on purpose (keys and visit columns only): the event's other
+-- columns are joined from staging by int_web_events_visited, which keeps this, the
+-- costliest step of the traffic marts, to window passes over a few columns.
 with events as (
 
     select
-        *,
+        event_id,
+        visitor_id,
+        event_date,
+        event_at,
         case
             when utm_source is not null or utm_medium is not null or utm_campaign is not null
                 then concat_ws(
@@ -34,21 +39,25 @@ runs as (
 
     select
         *,
-        sum(
-            case
-                when
-                    previous_event_at is null
-                    or {{ seconds_between('previous_event_at', 'event_at') }}
-                    >= {{ var('visit_timeout_minutes') }} * 60
-                    then 1
-                else 0
-            end
-        ) over (
+        coalesce(
+            {{ seconds_between('previous_event_at', 'event_at') }}
+            >= {{ var('visit_timeout_minutes') }} * 60,
+            true
+        ) as is_run_start
+    from events
+
+),
+
+numbered_runs as (
+
+    select
+        *,
+        sum(case when is_run_start then 1 else 0 end) over (
             partition by visitor_id, event_date
             order by event_at, event_id
             rows between unbounded preceding and current row
         ) as run_number
-    from events
+    from runs
 
 ),
 
@@ -56,16 +65,13 @@ tagged as (
 
     select
         *,
-        row_number() over (
-            partition by visitor_id, event_date, run_number order by event_at, event_id
-        ) as run_event_number,
-        -- The previous tagged event of the run (for tagged events only: tagged and
-        -- untagged events fall in separate window partitions).
+        -- the previous tagged event of the run (for tagged events only: tagged and
+        -- untagged events fall in separate window partitions)
         lag(source_tags) over (
             partition by visitor_id, event_date, run_number, source_tags is null
             order by event_at, event_id
         ) as previous_run_source_tags
-    from runs
+    from numbered_runs
 
 ),
 
@@ -74,7 +80,7 @@ starts as (
     select
         *,
         case
-            when run_event_number = 1 then true
+            when is_run_start then true
             when source_tags is null then false
             when previous_run_source_tags is null then true
             else source_tags != previous_run_source_tags
@@ -116,25 +122,10 @@ assigned as (
 final as (
 
     select
-        {{ surrogate_key(['visitor_id', 'visit_first_event_id']) }} as visit_id,
         event_id,
+        {{ surrogate_key(['visitor_id', 'visit_first_event_id']) }} as visit_id,
         visitor_id,
-        customer_id,
-        event_at,
-        event_at_local,
         event_date,
-        event_type,
-        page_type,
-        page_url,
-        referrer_url,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device,
-        sku_id,
-        order_id,
-        is_payment_success,
-        page_load_ms,
         is_visit_start,
         case
             when is_next_event_visit_start = false

@@ -148,7 +148,7 @@ final as (
         flagged.slice_value,
         flagged.indicator_value,
         flagged.volume,
-        case when flagged.is_out_of_bounds then 'bounds' else flagged.alert_rule end as rule,
+        case when flagged.is_out_of_bounds then 'bounds' else flagged.alert_rule end as broken_rule,
         flagged.baseline_value,
         flagged.baseline_days,
         case

@@ -20,10 +20,10 @@ final as (
         grain,
         period_start,
         period_end,
-        {%- for code in headlines %}
+    {%- for code in headlines %}
         max(case when indicator_code = '{{ code }}' then indicator_value end) as {{ code }}
         {{- ',' if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from indicator_values
     group by grain, period_start, period_end
 

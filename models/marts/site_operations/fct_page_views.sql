@@ -3,7 +3,7 @@
 -- exit page is the visit's last page view.
 with events as (
 
-    select * from {{ ref('int_web_events_sessionized') }}
+    select * from {{ ref('int_web_events_visited') }}
 
 ),
 

@@ -3,7 +3,7 @@
 -- the funnel it went.
 with events as (
 
-    select * from {{ ref('int_web_events_sessionized') }}
+    select * from {{ ref('int_web_events_visited') }}
 
 ),
 

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 

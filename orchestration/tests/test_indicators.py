@@ -1,0 +1,273 @@
+"""The indicator layer on a generated shop with injected incidents.
+
+Six quiet weeks (April to mid-May 2025, no promotion) with three incidents at the end: the
+payment gateway failing for half a day, a runaway ad placement and a stalled warehouse.
+The tests check that the catalog's indicators re-aggregate correctly across grains, that
+the decomposition is an exact Shapley split, that each incident raises the alert of the
+right indicator and slice, that quiet days raise few alerts, and that an indicator is
+added by one catalog row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import math
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingest import ingest
+from orchestration.settings import PROJECT_ROOT
+from orchestration.simulator import simulate
+from orchestration.simulator.incidents import Incident
+from orchestration.transform import DBT, PROFILES_DIR, run_dbt
+
+START = dt.date(2025, 4, 1)
+DAYS = 42
+OUTAGE, RUNAWAY, STALL = dt.date(2025, 5, 6), dt.date(2025, 5, 7), dt.date(2025, 5, 8)
+INCIDENTS = (
+    Incident("payment_outage", OUTAGE),
+    Incident("runaway_ad_cost", RUNAWAY, "dy-feed"),
+    Incident("warehouse_stall", STALL, "WH-SH"),
+)
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("indicators")
+    landing, warehouse = root / "landing", root / "shop.duckdb"
+    simulate(landing, START, DAYS, scale=0.2, seed=5, incidents=INCIDENTS)
+    report = ingest(warehouse, landing)
+    assert report.ok, report.summary()
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SHOP_WAREHOUSE_PATH", str(warehouse))
+    assert run_dbt(["build"]), "dbt build failed: see the dbt log above"
+    yield warehouse
+    patch.undo()
+
+
+def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, parameters or []).fetchall()
+    finally:
+        con.close()
+
+
+def indicator(warehouse: Path, code: str, grain: str, period: dt.date) -> float:
+    ((value,),) = query(
+        warehouse,
+        """
+        select indicator_value from marts.fct_indicator_values
+        where indicator_code = ? and grain = ? and period_start = ? and slice_dimension = 'all'
+        """,
+        [code, grain, period],
+    )
+    return value
+
+
+def test_distinct_counts_are_recounted_not_summed(warehouse: Path) -> None:
+    april = dt.date(2025, 4, 1)
+    ((daily_sum,),) = query(
+        warehouse,
+        """
+        select sum(indicator_value) from marts.fct_indicator_values
+        where indicator_code = 'unique_visitors' and grain = 'day'
+          and slice_dimension = 'all' and period_start between '2025-04-01' and '2025-04-30'
+        """,
+    )
+    ((direct,),) = query(
+        warehouse,
+        "select count(distinct visitor_id) from marts.fct_visitor_daily "
+        "where visit_date between '2025-04-01' and '2025-04-30'",
+    )
+    monthly = indicator(warehouse, "unique_visitors", "month", april)
+    assert monthly == direct
+    assert daily_sum > monthly
+
+
+def test_ratios_and_percentiles_are_recomputed_per_period(warehouse: Path) -> None:
+    week = dt.date(2025, 4, 14)  # a Monday
+    ((bounced, visits),) = query(
+        warehouse,
+        "select sum(bounced_visits), sum(visits) from marts.fct_traffic_daily "
+        "where visit_date between '2025-04-14' and '2025-04-20'",
+    )
+    assert indicator(warehouse, "bounce_rate", "week", week) == pytest.approx(bounced / visits)
+    ((p95,),) = query(
+        warehouse,
+        "select quantile_cont(page_load_ms, 0.95) from marts.fct_page_views "
+        "where viewed_date between '2025-04-01' and '2025-04-30'",
+    )
+    assert indicator(warehouse, "page_load_p95_ms", "month", dt.date(2025, 4, 1)) == p95
+    ((gmv,),) = query(
+        warehouse,
+        "select sum(gmv) from marts.fct_orders "
+        "where placed_date between '2025-04-14' and '2025-04-20'",
+    )
+    assert indicator(warehouse, "gmv", "week", week) == pytest.approx(float(gmv), abs=0.005)
+
+
+def shapley(previous: list[float], current: list[float]) -> list[float]:
+    """Shapley contributions to the change of a product, by averaging over every order in
+    which the factors can switch from previous to current (a second route to the macro)."""
+    n = len(previous)
+    totals = [0.0] * n
+    orders = list(itertools.permutations(range(n)))
+    for order in orders:
+        values = list(previous)
+        for factor in order:
+            before = math.prod(values)
+            values[factor] = current[factor]
+            totals[factor] += math.prod(values) - before
+    return [total / len(orders) for total in totals]
+
+
+def test_decomposition_is_the_shapley_split_and_adds_up(warehouse: Path) -> None:
+    rows = query(
+        warehouse,
+        """
+        select parent_code, grain, period_start, slice_dimension, slice_value,
+               max(parent_change),
+               list(previous_factor_value order by factor_position),
+               list(factor_value order by factor_position),
+               list(contribution order by factor_position)
+        from marts.fct_indicator_decomposition
+        where contribution is not null
+        group by all
+        """,
+    )
+    assert {row[0] for row in rows} == {"gmv", "net_sales", "gross_profit"}
+    for *_, change, previous, current, contributions in rows:
+        assert sum(contributions) == pytest.approx(change, rel=1e-9, abs=1e-6)
+        assert contributions == pytest.approx(shapley(previous, current), rel=1e-9, abs=1e-6)
+
+
+def alerts_on(warehouse: Path, day: dt.date) -> set[tuple[str, str, str]]:
+    return {
+        tuple(row)
+        for row in query(
+            warehouse,
+            "select indicator_code, slice_dimension, slice_value from marts.fct_indicator_alerts "
+            "where period_start = ?",
+            [day],
+        )
+    }
+
+
+def test_a_payment_outage_raises_payment_alerts(warehouse: Path) -> None:
+    alerts = alerts_on(warehouse, OUTAGE)
+    assert ("payment_conversion_rate", "all", "all") in alerts
+    assert ("valid_order_rate", "all", "all") in alerts
+
+
+def test_a_runaway_placement_raises_a_cost_alert_on_its_campaign(warehouse: Path) -> None:
+    campaigns = {
+        slice_value
+        for code, dimension, slice_value in alerts_on(warehouse, RUNAWAY)
+        if code == "marketing_cost" and dimension == "campaign_code"
+    }
+    assert campaigns and all(code.startswith("dy-feed") for code in campaigns)
+
+
+def test_a_stalled_warehouse_raises_an_alert_on_that_warehouse(warehouse: Path) -> None:
+    alerts = alerts_on(warehouse, STALL) | alerts_on(warehouse, STALL - dt.timedelta(days=1))
+    stalled = {
+        code for code, dimension, value in alerts if (dimension, value) == ("warehouse_id", "WH-SH")
+    }
+    assert stalled & {"warehouse_processing_h", "same_day_ship_rate_by_slot", "orders_overdue"}
+    others = {value for _, dimension, value in alerts if dimension == "warehouse_id"}
+    assert others <= {"WH-SH"}
+
+
+def test_quiet_days_raise_few_alerts(warehouse: Path) -> None:
+    """Before the first incident, from the first day with three earlier same weekdays: change
+    alerts per evaluated value (indicator × day × slice with a change rule and enough
+    volume) — the false-alert rate. Bounds alerts are counted apart: the shop has short site
+    outages of its own, which the availability bounds report."""
+    window = [START + dt.timedelta(days=21), OUTAGE - dt.timedelta(days=1)]
+    ((changes, bounds, evaluated),) = query(
+        warehouse,
+        """
+        with checked as (
+            select v.indicator_code
+            from marts.fct_indicator_values as v
+            inner join reference.indicator_catalog as c using (indicator_code)
+            where v.grain = 'day' and c.alert_rule in ('same_weekday', 'trailing')
+              and v.volume >= coalesce(c.alert_min_volume, 0)
+              and v.period_start between $1 and $2
+        ),
+        alerts as (
+            select broken_rule from marts.fct_indicator_alerts
+            where period_start between $1 and $2
+        )
+        select
+            (select count(*) from alerts where broken_rule != 'bounds'),
+            (select count(*) from alerts where broken_rule = 'bounds'),
+            (select count(*) from checked)
+        """,
+        window,
+    )
+    print(f"quiet days: {changes} change alerts for {evaluated} evaluated values, {bounds} bounds")
+    assert evaluated > 1000
+    assert changes / evaluated < 0.01
+
+
+def test_an_indicator_is_added_by_one_catalog_row(warehouse: Path, tmp_path: Path) -> None:
+    """A copy of the project gets one more catalog row (fixtures/extra_indicator.csv): its
+    values appear at every grain, equal to the same figure computed from the mart. A row
+    whose SQL yields no value fails the catalog test."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("dbt_project.yml", "models", "macros", "seeds", "tests"):
+        source = PROJECT_ROOT / name
+        copy = shutil.copytree if source.is_dir() else shutil.copy
+        copy(source, project / name)
+    copy_of_warehouse = tmp_path / "shop.duckdb"
+    shutil.copy(warehouse, copy_of_warehouse)
+
+    def add_row(row: list[str]) -> None:
+        with (project / "seeds" / "indicator_catalog.csv").open("a", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerow(row)
+
+    def dbt(*arguments: str) -> bool:
+        command = [
+            str(DBT), *arguments, "--project-dir", str(project),
+            "--profiles-dir", str(PROFILES_DIR), "--target-path", str(tmp_path / "target"),
+        ]  # fmt: skip
+        environment = {**os.environ, "SHOP_WAREHOUSE_PATH": str(copy_of_warehouse)}
+        return subprocess.run(command, cwd=project, env=environment, check=False).returncode == 0
+
+    (row,) = list(csv.reader((FIXTURES / "extra_indicator.csv").open(encoding="utf-8")))[1:]
+    add_row(row)
+    catalog_tests = "path:tests/indicators"
+    assert dbt("build", "--select", "indicator_catalog", "fct_indicator_values", catalog_tests)
+    ((computed, direct, grains),) = query(
+        copy_of_warehouse,
+        """
+        select
+            (select indicator_value from marts.fct_indicator_values
+             where indicator_code = 'mobile_visit_share' and grain = 'month'
+               and period_start = '2025-04-01' and slice_dimension = 'all'),
+            (select sum(case when device = 'mobile' then visits else 0 end) / sum(visits)
+             from marts.fct_visitor_daily
+             where visit_date between '2025-04-01' and '2025-04-30'),
+            (select count(distinct grain) from marts.fct_indicator_values
+             where indicator_code = 'mobile_visit_share')
+        """,
+    )
+    assert computed == pytest.approx(direct)
+    assert grains == 3
+
+    empty = list(row)
+    empty[0], empty[10] = "watch_visit_share", "sum(case when 1 = 0 then visits end)"
+    add_row(empty)
+    assert not dbt("build", "--select", "indicator_catalog", "fct_indicator_values", catalog_tests)
+    assert not dbt("test", "--select", "assert_every_catalog_indicator_has_values")
