@@ -1,6 +1,17 @@
--- Every indicator of the catalog has values in fct_indicator_values at each of its grains.
--- Returns the indicators and grains with none (a catalog row whose SQL matches nothing,
--- or a grain that was never computed).
+-- Every indicator of the catalog has values in fct_indicator_values at each of its grains,
+-- unless its source mart is empty (e.g. no monthly market report has arrived yet for the
+-- loaded months). Returns the indicators and grains with none: a catalog row whose SQL
+-- matches nothing, or a grain that was never computed.
+{%- set empty_sources = ['-'] %}
+{%- if execute %}
+    {%- for source in indicator_catalog() | map(attribute='source_model') | unique %}
+        {%- set relation = adapter.get_relation(target.database, 'marts', source) %}
+        {%- if relation is none
+            or run_query('select count(*) from ' ~ relation).columns[0].values()[0] == 0 %}
+            {%- do empty_sources.append(source) %}
+        {%- endif %}
+    {%- endfor %}
+{%- endif %}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_values'}}}) }}
 with period_grains as (
 
@@ -20,6 +31,7 @@ catalog_grains as (
     from {{ ref('indicator_catalog') }} as indicators
     inner join period_grains
         on ';' || indicators.grains || ';' like '%;' || period_grains.grain_name || ';%'
+    where indicators.source_model not in ('{{ empty_sources | join("', '") }}')
 
 ),
 

@@ -21,7 +21,7 @@
 -- contributions are null.
 with periods as (
 
-    {{ driver_periods(ref('int_sales_drivers_daily'), measures, ['all', 'channel']) }}
+    {{ driver_periods(ref('fct_sales_drivers_daily'), measures, ['all', 'channel']) }}
 
 ),
 
