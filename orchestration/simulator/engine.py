@@ -69,6 +69,9 @@ class Shop:
         self.marketing.start_of_day(day, outbox)
         self.customers.start_of_day(day, outbox)
         self.fulfilment.start_of_day(day, outbox)
+        stockout = self.incidents.on("category_stockout", day)
+        if stockout is not None:
+            self.inventory.hold(stockout.target)
 
         intents, landings = self.traffic.simulate_day(day, outbox)
         submitted = self.clock.local_day(intents["placed_at"])

@@ -8,6 +8,9 @@
   ships nothing that day; its parcels leave two days later.
 - ``runaway_ad_cost``: an ad placement (``dy-feed`` unless named by campaign code prefix)
   bills five times its usual cost that day.
+- ``category_stockout``: a level 1 category (``服装`` unless named) is put on hold in
+  every warehouse at the start of the day (a recall): its system stock drops to 0 and comes
+  back with the next deliveries.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ DEFAULT_TARGETS = {
     "payment_outage": None,
     "warehouse_stall": "WH-SH",
     "runaway_ad_cost": "dy-feed",
+    "category_stockout": "服装",
 }
 
 
@@ -47,11 +51,12 @@ class Incident:
     def check_target(self) -> None:
         """Raise ValueError when the target names no warehouse or ad placement."""
         from orchestration.simulator.marketing import AD_PLACEMENTS
-        from orchestration.simulator.reference import WAREHOUSES
+        from orchestration.simulator.reference import CATEGORIES, WAREHOUSES
 
         targets = {
             "warehouse_stall": [w.warehouse_id for w in WAREHOUSES],
             "runaway_ad_cost": [a.code for a in AD_PLACEMENTS],
+            "category_stockout": [c.name for c in CATEGORIES],
         }.get(self.kind)
         if targets is not None and self.target not in targets:
             raise ValueError(

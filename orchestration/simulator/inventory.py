@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration.simulator import reference as ref
+from orchestration.simulator.catalogue import L1_NAMES
 from orchestration.simulator.clock import HOUR, NO_TIME, stream
 from orchestration.simulator.columns import group_first, labels, number_ids
 from orchestration.simulator.customers import WAREHOUSE_SHARE
@@ -84,6 +85,12 @@ class Inventory(ShopPart):
         rate = self.forecast * max(1.0, float(self.marketing.demand_factor(ahead).mean()))
         reorder_point = np.maximum(rate * (self._lead_days + SAFETY_DAYS), MIN_REORDER_POINT)
         return reorder_point, reorder_point + rate * COVER_DAYS
+
+    def hold(self, category: str) -> None:
+        """A category_stockout incident: the category's system stock drops to 0 everywhere
+        (units on order still arrive and restock it)."""
+        held = self.catalogue.l1 == L1_NAMES.index(category)
+        self.stock[:, held] = 0
 
     def allocate(self, warehouse: np.ndarray, sku: np.ndarray, quantity: np.ndarray) -> np.ndarray:
         """Accepted quantity of each line, lines given in placement order: capped at the

@@ -1,7 +1,8 @@
 """The indicator layer on a generated shop with injected incidents.
 
-Six quiet weeks (April to mid-May 2025, no promotion) with three incidents at the end: the
-payment gateway failing for half a day, a runaway ad placement and a stalled warehouse.
+Six quiet weeks (April to mid-May 2025, no promotion) with four incidents at the end: the
+payment gateway failing for half a day, a runaway ad placement, a stalled warehouse and a
+category put on hold.
 The tests check that the catalog's indicators re-aggregate correctly across grains, that
 the decomposition is an exact Shapley split, that each incident raises the alert of the
 right indicator and slice, that quiet days raise few alerts, and that an indicator is
@@ -30,11 +31,13 @@ from orchestration.transform import DBT, PROFILES_DIR, run_dbt
 
 START = dt.date(2025, 4, 1)
 DAYS = 42
-OUTAGE, RUNAWAY, STALL = dt.date(2025, 5, 6), dt.date(2025, 5, 7), dt.date(2025, 5, 8)
+OUTAGE, RUNAWAY = dt.date(2025, 5, 6), dt.date(2025, 5, 7)
+STALL, STOCKOUT = dt.date(2025, 5, 8), dt.date(2025, 5, 9)
 INCIDENTS = (
     Incident("payment_outage", OUTAGE),
     Incident("runaway_ad_cost", RUNAWAY, "dy-feed"),
     Incident("warehouse_stall", STALL, "WH-SH"),
+    Incident("category_stockout", STOCKOUT, "服装"),
 )
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -185,6 +188,15 @@ def test_a_stalled_warehouse_raises_an_alert_on_that_warehouse(warehouse: Path) 
     assert stalled & {"warehouse_processing_h", "same_day_ship_rate_by_slot", "orders_overdue"}
     others = {value for _, dimension, value in alerts if dimension == "warehouse_id"}
     assert others <= {"WH-SH"}
+
+
+def test_a_category_on_hold_raises_an_assortment_alert_on_that_category(warehouse: Path) -> None:
+    categories = {
+        value
+        for code, dimension, value in alerts_on(warehouse, STOCKOUT)
+        if (code, dimension) == ("sku_diversity", "category_l1")
+    }
+    assert categories == {"服装"}
 
 
 def test_quiet_days_raise_few_alerts(warehouse: Path) -> None:
