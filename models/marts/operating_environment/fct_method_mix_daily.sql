@@ -97,7 +97,7 @@ days as (
 
 ),
 
-final as (
+method_days as (
 
     select
         days.placed_date,
@@ -106,15 +106,7 @@ final as (
         methods.is_offered,
         coalesce(by_method.orders, 0) as orders,
         coalesce(by_method.valid_orders, 0) as valid_orders,
-        coalesce(by_method.gmv, 0) as gmv,
-        coalesce(by_method.valid_orders, 0) > 0 as is_used,
-        sum(coalesce(by_method.valid_orders, 0)) over (
-            partition by days.placed_date, methods.method_type
-        ) as day_valid_orders,
-        {{ safe_divide(
-            'coalesce(by_method.valid_orders, 0)',
-            'sum(coalesce(by_method.valid_orders, 0)) over (partition by days.placed_date, methods.method_type)'
-        ) }} as valid_order_share
+        coalesce(by_method.gmv, 0) as gmv
     from days
     cross join methods
     left join by_method
@@ -122,6 +114,25 @@ final as (
             days.placed_date = by_method.placed_date
             and methods.method_type = by_method.method_type
             and methods.method_code = by_method.method_code
+
+),
+
+totals as (
+
+    select
+        *,
+        valid_orders > 0 as is_used,
+        sum(valid_orders) over (partition by placed_date, method_type) as day_valid_orders
+    from method_days
+
+),
+
+final as (
+
+    select
+        *,
+        {{ safe_divide('valid_orders', 'day_valid_orders') }} as valid_order_share
+    from totals
 
 )
 

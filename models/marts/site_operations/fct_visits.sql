@@ -94,12 +94,6 @@ channels as (
 
 ),
 
-attributed_channels as (
-
-    select * from {{ ref('dim_channel') }}
-
-),
-
 campaigns as (
 
     select * from {{ ref('dim_campaign') }}
@@ -153,7 +147,7 @@ final as (
     left join touches on landings.landing_event_id = touches.event_id
     left join customers on visits.customer_id = customers.customer_id
     left join channels on coalesce(touches.channel, 'direct') = channels.channel
-    left join attributed_channels on attribution.channel = attributed_channels.channel
+    left join channels as attributed_channels on attribution.channel = attributed_channels.channel
     left join campaigns on attribution.attributed_campaign_code = campaigns.campaign_code
 
 )
