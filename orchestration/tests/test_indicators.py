@@ -20,13 +20,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.ingest import ingest
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
 from orchestration.simulator.incidents import Incident
+from orchestration.tests.warehouse import query
 from orchestration.transform import DBT, PROFILES_DIR, run_dbt
 
 START = dt.date(2025, 4, 1)
@@ -54,14 +54,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert run_dbt(["build"]), "dbt build failed: see the dbt log above"
     yield warehouse
     patch.undo()
-
-
-def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql, parameters or []).fetchall()
-    finally:
-        con.close()
 
 
 def indicator(warehouse: Path, code: str, grain: str, period: dt.date) -> float:

@@ -17,6 +17,7 @@ import pytest
 from orchestration.contract import load_contract
 from orchestration.contract.landing import to_contract_table, write_landing_file
 from orchestration.ingest import ingest
+from orchestration.tests.warehouse import query
 
 CONTRACT = load_contract()
 ORDERS = CONTRACT.table("shop", "orders")  # CSV, GBK
@@ -76,11 +77,7 @@ def warehouse_csv_header() -> str:
 
 
 def raw_rows(database: Path, table: str) -> list[tuple]:
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        return con.execute(f"select * from raw.{table} order by all").fetchall()
-    finally:
-        con.close()
+    return query(database, f"select * from raw.{table} order by all")
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from orchestration.contract import load_contract
 from orchestration.ingest import ingest
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
+from orchestration.tests.warehouse import query
 from orchestration.transform import run_dbt
 
 START = dt.date(2025, 6, 10)
@@ -35,14 +36,6 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     built = run_dbt(["build"])
     yield {"landing": landing, "warehouse": warehouse, "built": built}
     patch.undo()
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def read_landed(landing: Path, source: str, table: str) -> list[dict]:
