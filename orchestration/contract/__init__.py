@@ -42,6 +42,7 @@ WAREHOUSE_TYPES: dict[str, str] = {
 }
 
 DELIVERIES = ("append", "changes", "snapshot")
+STAGING_MATERIALIZATIONS = ("view", "table", "incremental")
 FORMATS = ("parquet", "csv")
 ENCODINGS = ("utf-8", "gbk")
 
@@ -89,7 +90,9 @@ class Table:
     columns: tuple[Column, ...]
     event_time: str | None = None
     updated_at: str | None = None
-    staging: str = "view"  # materialization of its staging model: view or table
+    # materialization of its staging model: view, table, or incremental (by the shop-local
+    # day of event_time; the days its loads touched are rebuilt, see macro touched_days)
+    staging: str = "view"
 
     @property
     def column_names(self) -> list[str]:
@@ -186,6 +189,16 @@ def _validate(contract: Contract) -> None:
             for name in filter(None, referenced):
                 if name not in names:
                     raise ContractDefinitionError(f"{where}: {name!r} is not a column")
+            if table.staging not in STAGING_MATERIALIZATIONS:
+                raise ContractDefinitionError(
+                    f"{where}: staging is one of {STAGING_MATERIALIZATIONS}"
+                )
+            if table.staging == "incremental" and (
+                table.delivery != "append" or table.event_time is None
+            ):
+                raise ContractDefinitionError(
+                    f"{where}: an incremental staging table needs append delivery and event_time"
+                )
             if (table.delivery == "changes") != (table.updated_at is not None):
                 raise ContractDefinitionError(
                     f"{where}: tables delivered as changes (and only they) need updated_at"

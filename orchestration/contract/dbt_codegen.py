@@ -151,15 +151,24 @@ def staging_sql(table: Table) -> str:
     key = ", ".join(f"'{name}'" for name in table.primary_key)
     version = f"'{table.updated_at}'" if table.updated_at else "none"
     select_list = ",\n        ".join(_select_expressions(table))
-    materialized = f"{{{{ config(materialized='{table.staging}') }}}}\n"
-    config = "" if table.staging == "view" else materialized
+    where = ""
+    if table.staging == "incremental":
+        day = f"{_time_prefix(table.column(table.event_time))}_date"
+        config = f"{{{{ config(**incremental_by_day('{day}')) }}}}\n"
+        where = (
+            f",\n        where=rebuilt_days_only(shop_date('{table.event_time}'), '{table.source}')"
+        )
+    elif table.staging == "table":
+        config = "{{ config(materialized='table') }}\n"
+    else:
+        config = ""
     return f"""{config}-- {HEADER}
 with source as (
 
     {{{{ latest_version(
         source('{table.source}', '{table.name}'),
         key_columns=[{key}],
-        updated_at={version}
+        updated_at={version}{where}
     ) }}}}
 
 ),

@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
@@ -16,7 +15,7 @@ from orchestration.contract import load_contract
 from orchestration.ingest import ingest
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
-from orchestration.tests.warehouse import query
+from orchestration.tests.warehouse import query, read_landed
 from orchestration.transform import run_dbt
 
 START = dt.date(2025, 6, 10)
@@ -36,17 +35,6 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     built = run_dbt(["build"])
     yield {"landing": landing, "warehouse": warehouse, "built": built}
     patch.undo()
-
-
-def read_landed(landing: Path, source: str, table: str) -> list[dict]:
-    """All landed rows of a CSV table, read straight from the files (a second route)."""
-    encoding = load_contract().source(source).csv_encoding
-    rows: list[dict] = []
-    for path in sorted((landing / source / table).glob("date=*/*.csv")):
-        rows += pa_csv.read_csv(
-            path, read_options=pa_csv.ReadOptions(encoding=encoding)
-        ).to_pylist()
-    return rows
 
 
 def test_dbt_build_passes_every_model_and_test(shop: dict) -> None:

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(**incremental_by_day('event_date')) }}
 -- Sessionization (访问次数): the visit each web event belongs to. A visitor's new visit
 -- starts at
 --   1. their first event of a shop-local day (visits never cross midnight),
@@ -11,7 +11,8 @@
 -- visit_id hashes the visitor and the visit's first event: events loaded for later days
 -- never change it. Narrow on purpose (keys and visit columns only): the event's other
 -- columns are joined from staging by int_web_events_visited, which keeps this, the
--- costliest step of the traffic marts, to window passes over a few columns.
+-- costliest step of the traffic marts, to window passes over a few columns. Incremental:
+-- a run rebuilds the days its loads touched and the days after them (macro rebuild_from).
 with events as (
 
     select
@@ -32,6 +33,7 @@ with events as (
             partition by visitor_id, event_date order by event_at, event_id
         ) as previous_event_at
     from {{ ref('stg_web__events') }}
+    where {{ rebuilt_days_only('event_date', 'web') }}
 
 ),
 

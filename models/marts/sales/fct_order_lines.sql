@@ -1,8 +1,12 @@
 -- One row per order line (including lines refused at checkout), with the order's
 -- validity and the line's sold quantity, net sales, cost of goods sold and gross profit.
+-- Incremental by order day: a run rebuilds the order days its loads touched (late
+-- deliveries, returns and refunds touch their order's day) and every later day.
+{{ config(**incremental_by_day('placed_date')) }}
 with lines as (
 
     select * from {{ ref('int_order_lines_costed') }}
+    where {{ rebuilt_days_only('placed_date', 'orders') }}
 
 ),
 

@@ -1,8 +1,11 @@
 -- One row per order placed (test orders included, flagged), with its settlement, channel,
 -- fulfilment and money: GMV, refunds, net sales, cost of goods sold and gross profit.
+-- Incremental by order day, as fct_order_lines.
+{{ config(**incremental_by_day('placed_date')) }}
 with orders as (
 
     select * from {{ ref('int_orders_settled') }}
+    where {{ rebuilt_days_only('placed_date', 'orders') }}
 
 ),
 
@@ -36,6 +39,7 @@ lines as (
         sum(cogs) as cogs,
         sum(gross_profit) as gross_profit
     from {{ ref('fct_order_lines') }}
+    where {{ rebuilt_days_only('placed_date', 'orders') }}
     group by order_id
 
 ),

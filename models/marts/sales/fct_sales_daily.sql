@@ -1,9 +1,12 @@
 -- Daily sales by shop-local order day × category × brand × channel (品牌类目销售额): the
 -- additive measures of order lines. Order counts are distinct orders within each row: an
 -- order spanning two categories counts in both, so total orders come from fct_orders.
+-- Incremental by order day, as fct_order_lines.
+{{ config(**incremental_by_day('placed_date')) }}
 with lines as (
 
     select * from {{ ref('fct_order_lines') }}
+    where {{ rebuilt_days_only('placed_date', 'orders') }}
 
 ),
 
@@ -14,6 +17,7 @@ orders as (
         channel_key,
         channel
     from {{ ref('fct_orders') }}
+    where {{ rebuilt_days_only('placed_date', 'orders') }}
 
 ),
 

@@ -1,9 +1,11 @@
 -- Traffic (网站流量指标), one row per page view (浏览量 PV) with its time on page: seconds to
 -- the next event of the same visit (null on a visit's last event, which has none); the
--- exit page is the visit's last page view.
+-- exit page is the visit's last page view. Incremental by day (macro rebuild_from).
+{{ config(**incremental_by_day('viewed_date')) }}
 with events as (
 
     select * from {{ ref('int_web_events_visited') }}
+    where {{ rebuilt_days_only('event_date', 'web') }}
 
 ),
 

@@ -17,10 +17,12 @@
 -- Traffic and funnel (网站流量指标), one row per shop-local day × traffic channel × device.
 -- Counts add up across rows; unique_visitors does not (a visitor can use two channels or
 -- devices a day): recount it from fct_visitor_daily. Rates are for the row only; coarser
--- grains re-aggregate them as sum(numerator) / sum(denominator).
+-- grains re-aggregate them as sum(numerator) / sum(denominator). Incremental by day.
+{{ config(**incremental_by_day('visit_date')) }}
 with visitor_days as (
 
     select * from {{ ref('fct_visitor_daily') }}
+    where {{ rebuilt_days_only('visit_date', 'web') }}
 
 ),
 

@@ -2,10 +2,12 @@
 -- the base for distinct visitor counts (访客数 UV, 新访客数) at any grain and slice. UV of
 -- a week, a month or several channels is count(distinct visitor_id) over these rows, never
 -- a sum of daily UV; new visitors are sum(new_visitor_count) at any grain, since a visitor
--- is new in exactly one row.
+-- is new in exactly one row. Incremental by day (macro rebuild_from).
+{{ config(**incremental_by_day('visit_date')) }}
 with visits as (
 
     select * from {{ ref('fct_visits') }}
+    where {{ rebuilt_days_only('visit_date', 'web') }}
 
 ),
 

@@ -1,9 +1,12 @@
 -- Traffic (网站流量指标), one row per visit (访问): its landing, own traffic source, the
 -- campaign it is attributed to (last non-direct touch), depth, duration and how far down
--- the funnel it went.
+-- the funnel it went. Incremental by day (macro rebuild_from): a run rebuilds the days its
+-- loads touched and every later day, whose attribution and new visitors they can change.
+{{ config(**incremental_by_day('visit_date')) }}
 with events as (
 
     select * from {{ ref('int_web_events_visited') }}
+    where {{ rebuilt_days_only('event_date', 'web') }}
 
 ),
 
@@ -57,12 +60,16 @@ landings as (
 
 ),
 
+-- a visitor's first event ever, also when it lies before the days being rebuilt
 visitors as (
 
     select
         visitor_id,
         min(event_at) as first_seen_at
-    from events
+    from {{ ref('stg_web__events') }}
+    {%- if is_incremental() %}
+    where visitor_id in (select events.visitor_id from events)
+    {%- endif %}
     group by visitor_id
 
 ),

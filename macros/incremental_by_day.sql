@@ -1,0 +1,97 @@
+{% macro incremental_by_day(day_column) -%}
+    {#- Config of a fact rebuilt by shop-local day: an incremental run replaces whole days
+        (every day from rebuild_from() on), a first or --full-refresh run builds them all. -#}
+    {{ return(adapter.dispatch("incremental_by_day")(day_column)) }}
+{%- endmacro %}
+
+{% macro default__incremental_by_day(day_column) -%}
+    {{ return({
+        "materialized": "incremental",
+        "incremental_strategy": "delete+insert",
+        "unique_key": day_column,
+        "on_schema_change": "fail",
+    }) }}
+{%- endmacro %}
+
+{% macro spark__incremental_by_day(day_column) -%}
+    {#- Spark's append strategy ignores unique_key: overwrite the day partitions instead. -#}
+    {{ return({
+        "materialized": "incremental",
+        "incremental_strategy": "insert_overwrite",
+        "partition_by": [day_column],
+        "file_format": "parquet",
+        "on_schema_change": "fail",
+    }) }}
+{%- endmacro %}
+
+{% macro in_run_window(day_expression) -%}
+    {#- True for the export days of the run (vars window_start and window_end, which the
+        orchestration sets from the run's daily partitions); every day without them. -#}
+    {%- if var("window_start", none) -%}
+        {{ day_expression }} between cast('{{ var("window_start") }}' as date)
+        and cast('{{ var("window_end") }}' as date)
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro shop_date(utc_timestamp) -%}
+    {#- The shop-local day of a UTC timestamp. -#}
+    cast({{ to_shop_time(utc_timestamp) }} as date)
+{%- endmacro %}
+
+{% macro touched_days(domain) -%}
+    {#- The shop-local business days touched by the rows the run loaded (raw rows of its
+        export partitions), per domain of facts:
+          web        the days of the events;
+          orders     the order days of every order a loaded order, line, payment,
+                     cancellation, refund, return, shipment or picking exception refers to
+                     (late deliveries, returns and refunds touch the day of their order);
+          inventory  the snapshot days. -#}
+    {%- if domain == "web" -%}
+        select {{ shop_date("event_at") }} as touched_day
+        from {{ source("web", "events") }}
+        where {{ in_run_window("_partition_date") }}
+    {%- elif domain == "orders" -%}
+        {%- set order_sources = [
+            ("shop", "orders"), ("shop", "order_lines"), ("shop", "payments"),
+            ("shop", "cancellations"), ("shop", "refunds"), ("shop", "returns"),
+            ("wms", "shipments"), ("wms", "picking_exceptions"),
+        ] -%}
+        select orders.placed_date as touched_day
+        from {{ ref("stg_shop__orders") }} as orders
+        where orders.order_id in (
+            {%- for source_name, table_name in order_sources %}
+            select order_id from {{ source(source_name, table_name) }}
+            where {{ in_run_window("_partition_date") }}
+            {{ "union all" if not loop.last }}
+            {%- endfor %}
+        )
+    {%- elif domain == "inventory" -%}
+        select snapshot_date as touched_day
+        from {{ source("wms", "inventory_snapshots") }}
+        where {{ in_run_window("_partition_date") }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("touched_days: unknown domain " ~ domain) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro rebuild_from(domain) -%}
+    {#- First day an incremental run rebuilds: the earliest day its loads touched. Every
+        later day is rebuilt too, because effects carry forward: a visit's attribution looks
+        back 7 days, a visitor is new only at their first visit, an order's customer history
+        (previous order, first valid order) spans days. Null (nothing rebuilt) when the run
+        loaded nothing of the domain. -#}
+    (select min(touched_day) from ({{ touched_days(domain) }}) as touched)
+{%- endmacro %}
+
+{% macro rebuilt_days_only(day_column, domain) -%}
+    {#- Row filter of an incremental fact's inputs: the days it rebuilds (all on a full build).
+        rebuild_from() is rendered before the branch so its refs are seen at parse time. -#}
+    {%- set first_day = rebuild_from(domain) -%}
+    {%- if is_incremental() -%}
+        {{ day_column }} >= {{ first_day }}
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
