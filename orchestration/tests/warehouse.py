@@ -21,9 +21,7 @@ def query(database: Path, sql: str, parameters: list | None = None) -> list[tupl
         con.close()
 
 
-def read_landed(
-    landing: Path, source: str, table: str, day: dt.date | None = None
-) -> list[dict]:
+def read_landed(landing: Path, source: str, table: str, day: dt.date | None = None) -> list[dict]:
     """The landed rows of a CSV table (of one export day, or all), read straight from the
     files."""
     encoding = load_contract().source(source).csv_encoding
