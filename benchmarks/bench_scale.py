@@ -1,0 +1,294 @@
+"""Benchmark: speed and scale of the dbt warehouse, every figure from one run.
+
+    .venv/bin/python benchmarks/bench_scale.py --scales 1 10 --days 365
+
+Per scale, on the same generated shop (seed 7, from 2025-01-01):
+1. full build: one `dbt build` (seeds, models, every test) in a child process: wall time,
+   peak memory, seconds per layer, the slowest models, and dbt's fixed overhead (an
+   invocation that selects nothing: start-up and project load);
+2. daily refresh: day ``days + 1`` loaded onto the history and the same build with that
+   day as the run's window (incremental facts rebuild only the days it touched), as a
+   ratio of the full build;
+3. the limit proxy: ``limit_proxy.sql``, hand-written DuckDB SQL computing the headline
+   daily indicators straight from raw, timed, with the full build divided by it and its
+   figures compared with the marts' (largest difference per indicator);
+4. analyst / BI queries: the 20 queries of ``BI_QUERIES`` on the built warehouse opened
+   read-only, as a BI tool opens the published file, each run 5 times after a warm-up:
+   p50 and p95 latency.
+Results: ``benchmarks/results/scale.json``; ratios across scales in its ``summary``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import duckdb
+from bench_simulator_ingest import HERE, measure
+
+from orchestration.ingest import ingest
+from orchestration.settings import PROJECT_ROOT
+from orchestration.simulator import simulate
+from orchestration.transform import DBT, PROFILES_DIR
+
+RESULTS = HERE / "results" / "scale.json"
+PROXY_SQL = HERE / "limit_proxy.sql"
+
+#: The marts' figures per shop-local day for the proxy's indicators (same names).
+MART_FIGURES = """
+with traffic as (
+    select visit_date as day, sum(page_views) as page_views, sum(visits) as visits
+    from marts.fct_traffic_daily group by 1
+),
+visitors as (
+    select visit_date as day, count(distinct visitor_id) as unique_visitors
+    from marts.fct_visitor_daily group by 1
+),
+orders as (
+    select placed_date as day, sum(valid_order_count) as valid_orders, sum(gmv) as gmv,
+        sum(net_sales) as net_sales, sum(gross_profit) as gross_profit
+    from marts.fct_orders group by 1
+),
+items as (
+    select placed_date as day, sum(items_delivered) as items_delivered,
+        sum(items_returned) as items_returned
+    from marts.fct_sales_daily group by 1
+),
+receipts as (
+    select placed_date as day, avg(order_to_receipt_hours) as order_to_receipt_hours
+    from marts.fct_shipments group by 1
+)
+select day, {indicators} from traffic
+full join visitors using (day) full join orders using (day) full join items using (day)
+full join receipts using (day)
+"""
+PROXY_INDICATORS = (
+    "page_views", "unique_visitors", "visits", "valid_orders", "gmv", "net_sales",
+    "gross_profit", "items_delivered", "items_returned", "order_to_receipt_hours",
+)  # fmt: skip
+
+#: The most typical dashboard queries: KPI overview, category shares, funnel, RFM segments,
+#: campaign ROI, alerts and drivers.
+BI_QUERIES = {
+    "kpi_overview_last_30_days": "select * from marts.kpi_overview where grain = 'day' "
+    "order by period_start desc limit 30",
+    "kpi_overview_months": "select * from marts.kpi_overview where grain = 'month' "
+    "order by period_start",
+    "kpi_week_over_week": "select period_start, gmv, gmv / lag(gmv) over (order by "
+    "period_start) - 1 as gmv_change from marts.kpi_overview where grain = 'week'",
+    "gmv_trend_by_day": "select period_start, indicator_value from marts.fct_indicator_values "
+    "where indicator_code = 'gmv' and grain = 'day' and slice_dimension = 'total' "
+    "order by period_start",
+    "conversion_by_channel_month": "select period_start, slice_value, indicator_value "
+    "from marts.fct_indicator_values where indicator_code = 'order_conversion_rate' "
+    "and grain = 'month' and slice_dimension = 'channel'",
+    "category_sales_share_month": "select category_l1, sum(net_sales) / sum(sum(net_sales)) "
+    "over () as share from marts.fct_sales_daily where placed_date >= (select max("
+    "placed_date) - 29 from marts.fct_sales_daily) group by 1 order by 2 desc",
+    "brand_sales_top_20": "select brand, sum(net_sales) as net_sales, sum(gross_profit) as "
+    "gross_profit from marts.fct_sales_daily group by 1 order by 2 desc limit 20",
+    "category_concentration": "select category, avg(top_20_percent_share), avg(sku_hhi) "
+    "from marts.fct_category_concentration_daily where category_level = 'l1' group by 1",
+    "funnel_last_30_days": "select sum(visits), sum(visits_with_add_to_cart), "
+    "sum(visits_with_checkout_start), sum(visits_with_order), sum(visits_with_payment) "
+    "from marts.fct_traffic_daily where visit_date >= (select max(visit_date) - 29 from "
+    "marts.fct_traffic_daily)",
+    "funnel_by_device": "select device, sum(visits_with_order) / sum(visits) from "
+    "marts.fct_traffic_daily group by 1",
+    "uv_by_month": "select date_trunc('month', visit_date), count(distinct visitor_id) "
+    "from marts.fct_visitor_daily group by 1 order by 1",
+    "bounce_rate_by_channel": "select channel, sum(bounced_visits) / sum(visits) from "
+    "marts.fct_traffic_daily group by 1",
+    "rfm_segment_shares": "select rfm_segment, count(*) / sum(count(*)) over () from "
+    "marts.fct_customer_rfm where snapshot_date = (select max(snapshot_date) from "
+    "marts.fct_customer_rfm) group by 1",
+    "rfm_segment_value": "select rfm_segment, avg(monetary), avg(recency_days) from "
+    "marts.fct_customer_rfm where snapshot_date = (select max(snapshot_date) from "
+    "marts.fct_customer_rfm) group by 1",
+    "campaign_roi_ranking": "select campaign_code, sum(attributed_gross_profit) - "
+    "sum(marketing_cost) as profit, sum(marketing_cost) as cost from "
+    "marts.fct_campaign_performance_daily group by 1 order by 2 desc",
+    "campaign_daily_roas": "select date_day, sum(attributed_net_sales) / nullif(sum("
+    "marketing_cost), 0) from marts.fct_campaign_performance_daily group by 1 order by 1",
+    "open_alerts": "select indicator_code, name_zh, severity, deviation, runbook from "
+    "marts.fct_indicator_alerts where is_open order by severity, deviation desc",
+    "gmv_drivers_last_month": "select factor_name, contribution from "
+    "marts.fct_indicator_decomposition where parent_code = 'gmv' and grain = 'month' "
+    "and slice_dimension = 'total' and period_start = (select max(period_start) from "
+    "marts.fct_indicator_decomposition where grain = 'month')",
+    "warehouse_cost_per_order": "select warehouse_id, sum(warehousing_cost) / "
+    "nullif(sum(shipped_orders), 0) from marts.fct_warehouse_daily group by 1",
+    "delivery_hours_by_carrier": "select carrier, avg(order_to_receipt_hours), quantile_cont("
+    "order_to_receipt_hours, 0.9) from marts.fct_shipments where is_delivered group by 1",
+}
+
+
+def dbt(arguments: list[str], target: Path) -> dict[str, float]:
+    return measure(
+        [str(DBT), *arguments, "--project-dir", str(PROJECT_ROOT), "--profiles-dir",
+         str(PROFILES_DIR), "--target-path", str(target)]
+    )  # fmt: skip
+
+
+def layer_of(unique_id: str, manifest: dict) -> str:
+    """The layer (models/<layer>/) of a node, or of the model a test is attached to; seeds."""
+    node = manifest["nodes"][unique_id]
+    if node["resource_type"] in ("test", "unit_test"):
+        parents = node.get("depends_on", {}).get("nodes", [])
+        tested = node.get("attached_node") or next(iter(parents), "")
+        node = manifest["nodes"].get(tested, node)
+    if node["resource_type"] == "seed":
+        return "seeds"
+    parts = Path(node["original_file_path"]).parts
+    return parts[1] if parts[0] == "models" else "tests"  # tests of several models
+
+
+def build(target: Path, window: dict[str, str] | None) -> dict:
+    """One `dbt build` (seeds, models, tests): wall time, peak memory, seconds per layer
+    (sum of its nodes' execution times: two threads run them side by side) and the slowest
+    models."""
+    arguments = ["build"] + (["--vars", json.dumps(window)] if window else [])
+    result = dbt(arguments, target)
+    nodes = json.loads((target / "run_results.json").read_text())["results"]
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["nodes"].update(manifest.get("unit_tests", {}))
+    layers: dict[str, float] = {}
+    for node in nodes:
+        layer = layer_of(node["unique_id"], manifest)
+        layers[layer] = layers.get(layer, 0) + node["execution_time"]
+    models = [
+        (node["unique_id"].split(".")[-1], round(node["execution_time"], 2))
+        for node in nodes
+        if node["unique_id"].startswith("model.")
+    ]
+    return {
+        **result,
+        "nodes": len(nodes),
+        "node_seconds_per_layer": {name: round(value, 1) for name, value in layers.items()},
+        "slowest_models": sorted(models, key=lambda item: item[1], reverse=True)[:6],
+    }
+
+
+def limit_proxy(warehouse: Path) -> dict:
+    """Time the hand-written script; compare its daily figures with the marts'."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        started = time.perf_counter()
+        con.execute(PROXY_SQL.read_text())
+        wall = time.perf_counter() - started
+        indicators = ", ".join(PROXY_INDICATORS)
+        marts = {
+            row[0]: row[1:]
+            for row in con.execute(MART_FIGURES.format(indicators=indicators)).fetchall()
+        }
+        proxy = con.execute(
+            f"select day, {indicators} from proxy_traffic full join proxy_orders using (day)"
+        ).fetchall()
+    finally:
+        con.close()
+    largest = dict.fromkeys(PROXY_INDICATORS, 0.0)
+    for day, *ours in proxy:
+        theirs = marts.get(day, [None] * len(PROXY_INDICATORS))
+        for name, mine, mart in zip(PROXY_INDICATORS, ours, theirs, strict=True):
+            if mine is not None and mart is not None:
+                largest[name] = max(largest[name], abs(float(mine) - float(mart)))
+    return {
+        "wall_s": round(wall, 2),
+        "days": len(proxy),
+        "largest_daily_difference_vs_marts": {k: round(v, 6) for k, v in largest.items()},
+    }
+
+
+def bi_queries(warehouse: Path, repeats: int = 5) -> dict:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    latencies, per_query = [], {}
+    try:
+        for name, sql in BI_QUERIES.items():
+            con.execute(sql).fetchall()  # warm-up
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                con.execute(sql).fetchall()
+                times.append((time.perf_counter() - started) * 1000)
+            per_query[name] = round(statistics.median(times), 2)
+            latencies += times
+    finally:
+        con.close()
+    latencies.sort()
+    return {
+        "queries": len(BI_QUERIES),
+        "runs": len(latencies),
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
+        "median_ms_per_query": per_query,
+    }
+
+
+def bench_scale(scale: float, days: int, start: dt.date, seed: int, work: Path) -> dict:
+    root = work / f"scale_{scale:g}"
+    shutil.rmtree(root, ignore_errors=True)
+    landing, warehouse, target = root / "landing", root / "shop.duckdb", root / "dbt_target"
+    simulate(landing, start, days + 1, scale, seed)
+    history_end = start + dt.timedelta(days=days - 1)
+    report = ingest(warehouse, landing, end=history_end)
+    assert report.ok, report.summary()
+    os.environ["SHOP_WAREHOUSE_PATH"] = str(warehouse)
+
+    result: dict = {"scale": scale, "days": days}
+    result["dbt_fixed_overhead_s"] = dbt(["build", "--select", "path:models/none"], target)[
+        "wall_s"
+    ]
+    result["full_build"] = build(target, None)
+    result["limit_proxy"] = limit_proxy(warehouse)
+    result["bi_queries"] = bi_queries(warehouse)
+
+    new_day = history_end + dt.timedelta(days=1)
+    started = time.perf_counter()
+    report = ingest(warehouse, landing, start=new_day, end=new_day)
+    assert report.ok, report.summary()
+    load = time.perf_counter() - started
+    window = {"window_start": str(new_day), "window_end": str(new_day)}
+    result["daily_refresh"] = {"ingest_s": round(load, 1), **build(target, window)}
+    result["warehouse_mb"] = round(warehouse.stat().st_size / 2**20, 1)
+    full = result["full_build"]["wall_s"]
+    result["ratios"] = {
+        "daily_refresh_to_full_build": round(result["daily_refresh"]["wall_s"] / full, 3),
+        "full_build_to_limit_proxy": round(full / result["limit_proxy"]["wall_s"], 2),
+    }
+    shutil.rmtree(root)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 1, 1))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    runs = []
+    for scale in args.scales:
+        runs.append(bench_scale(scale, args.days, args.start, args.seed, args.work))
+        print(json.dumps(runs[-1], indent=2), flush=True)
+        summary = {}
+        if len(runs) > 1:
+            first, last = runs[0], runs[-1]
+            summary[f"full_build_scale_{last['scale']:g}_to_scale_{first['scale']:g}"] = round(
+                last["full_build"]["wall_s"] / first["full_build"]["wall_s"], 2
+            )
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps({"runs": runs, "summary": summary}, indent=2) + "\n")
+    print(args.output.read_text())
+
+
+if __name__ == "__main__":
+    main()
