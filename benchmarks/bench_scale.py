@@ -83,7 +83,7 @@ BI_QUERIES = {
     "kpi_week_over_week": "select period_start, gmv, gmv / lag(gmv) over (order by "
     "period_start) - 1 as gmv_change from marts.kpi_overview where grain = 'week'",
     "gmv_trend_by_day": "select period_start, indicator_value from marts.fct_indicator_values "
-    "where indicator_code = 'gmv' and grain = 'day' and slice_dimension = 'total' "
+    "where indicator_code = 'gmv' and grain = 'day' and slice_dimension = 'all' "
     "order by period_start",
     "conversion_by_channel_month": "select period_start, slice_value, indicator_value "
     "from marts.fct_indicator_values where indicator_code = 'order_conversion_rate' "
@@ -94,7 +94,7 @@ BI_QUERIES = {
     "brand_sales_top_20": "select brand, sum(net_sales) as net_sales, sum(gross_profit) as "
     "gross_profit from marts.fct_sales_daily group by 1 order by 2 desc limit 20",
     "category_concentration": "select category, avg(top_20_percent_share), avg(sku_hhi) "
-    "from marts.fct_category_concentration_daily where category_level = 'l1' group by 1",
+    "from marts.fct_category_concentration_daily where category_level = 'level_1' group by 1",
     "funnel_last_30_days": "select sum(visits), sum(visits_with_add_to_cart), "
     "sum(visits_with_checkout_start), sum(visits_with_order), sum(visits_with_payment) "
     "from marts.fct_traffic_daily where visit_date >= (select max(visit_date) - 29 from "
@@ -120,7 +120,7 @@ BI_QUERIES = {
     "marts.fct_indicator_alerts where is_open order by severity, deviation desc",
     "gmv_drivers_last_month": "select factor_name, contribution from "
     "marts.fct_indicator_decomposition where parent_code = 'gmv' and grain = 'month' "
-    "and slice_dimension = 'total' and period_start = (select max(period_start) from "
+    "and slice_dimension = 'all' and period_start = (select max(period_start) from "
     "marts.fct_indicator_decomposition where grain = 'month')",
     "warehouse_cost_per_order": "select warehouse_id, sum(warehousing_cost) / "
     "nullif(sum(shipped_orders), 0) from marts.fct_warehouse_daily group by 1",

@@ -47,7 +47,9 @@
           orders     the order days of every order a loaded order, line, payment,
                      cancellation, refund, return, shipment or picking exception refers to
                      (late deliveries, returns and refunds touch the day of their order);
-          inventory  the snapshot days. -#}
+          inventory  the snapshot days;
+          any        the event days of every raw table that has an event time (sources'
+                     meta.event_time): a market report touches the month it reports. -#}
     {%- if domain == "web" -%}
         select {{ shop_date("event_at") }} as touched_day
         from {{ source("web", "events") }}
@@ -67,6 +69,18 @@
             {{ "union all" if not loop.last }}
             {%- endfor %}
         )
+    {%- elif domain == "any" -%}
+        {#- every raw table with an event time (sources' meta.event_time), by that day -#}
+        {%- set timed = graph.sources.values() | selectattr("meta.event_time", "defined") | list -%}
+        select cast(null as date) as touched_day
+        {%- for node in timed %}
+        {%- set column = node.meta.event_time -%}
+        {%- set is_date = node.columns[column].data_type == "date" %}
+        union all
+        select {{ column if is_date else shop_date(column) }}
+        from {{ source(node.source_name, node.name) }}
+        where {{ in_run_window("_partition_date") }}
+        {%- endfor %}
     {%- elif domain == "inventory" -%}
         select snapshot_date as touched_day
         from {{ source("wms", "inventory_snapshots") }}

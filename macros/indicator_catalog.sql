@@ -80,10 +80,11 @@
     {{ return(scans) }}
 {%- endmacro %}
 
-{% macro indicator_scan_sql(scan) -%}
+{% macro indicator_scan_sql(scan, first_day=none) -%}
     {#- The rows of fct_indicator_values one scan computes: the source mart grouped by
         period (and slice), every member's numerator, denominator and volume expression
-        evaluated on the period's rows, then one row per member. -#}
+        evaluated on the period's rows, then one row per member. With first_day, only the
+        periods that contain it or come after it. -#}
     {%- set period = indicator_period_start(scan['date_column'], scan['grain']) -%}
     {%- set total = scan['slice'] == 'all' -%}
     with scan as (
@@ -100,6 +101,9 @@
                 | replace('{period_start}', period) }} as volume_{{ loop.index }}
             {%- endfor %}
         from {{ ref(scan['source_model']) }}
+        {%- if first_day %}
+        where {{ scan['date_column'] }} >= {{ indicator_period_start(first_day, scan['grain']) }}
+        {%- endif %}
         group by {{ period }}{{ '' if total else ', ' ~ scan['slice_expression'] }}
 
     ),
@@ -159,13 +163,51 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro indicator_rebuild_from() -%}
+    {#- First day whose periods an incremental run of fct_indicator_values recomputes: the
+        first day of the month of the earliest day the run's loads touched (its window
+        start, the first rebuilt day of the web, order and inventory facts, the event day of
+        any loaded row). None, to compute every period, on a run without a window or into
+        an empty table. -#}
+    {%- if not var("window_start", none) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set filled = run_query("select count(*) from " ~ this) -%}
+    {%- if filled.columns[0].values()[0] == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set window_start = "cast('" ~ var("window_start") ~ "' as date)" -%}
+    {%- set earliest -%}
+        least(
+            {{ window_start }}
+            {%- for domain in ["web", "orders", "inventory", "any"] %},
+            coalesce({{ rebuild_from(domain) }}, {{ window_start }})
+            {%- endfor %}
+        )
+    {%- endset -%}
+    {%- set first_day = run_query(
+        "select " ~ indicator_period_start(earliest, "month")
+    ).columns[0].values()[0] -%}
+    {{ return("cast('" ~ first_day ~ "' as date)") }}
+{%- endmacro %}
+
 {% macro insert_indicator_values() -%}
     {#- Post-hook of fct_indicator_values: fill it one scan at a time, so that one scan's
         aggregation state (distinct visitors, percentile values) is in memory at once rather
-        than all of them, as a single union of every scan would need. -#}
+        than all of them, as a single union of every scan would need. An incremental run
+        first deletes, then recomputes, the periods from indicator_rebuild_from() on. -#}
     {%- if execute -%}
+        {%- set first_day = indicator_rebuild_from() -%}
+        {%- if first_day -%}
+            {%- for grain in ["day", "week", "month"] -%}
+                {%- do run_query(
+                    "delete from " ~ this ~ " where grain = '" ~ grain ~ "' and period_start >= "
+                    ~ indicator_period_start(first_day, grain)
+                ) -%}
+            {%- endfor -%}
+        {%- endif -%}
         {%- for scan in indicator_scans() -%}
-            {%- do run_query('insert into ' ~ this ~ ' ' ~ indicator_scan_sql(scan)) -%}
+            {%- do run_query('insert into ' ~ this ~ ' ' ~ indicator_scan_sql(scan, first_day)) -%}
         {%- endfor -%}
     {%- endif -%}
     select 1

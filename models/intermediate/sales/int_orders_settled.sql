@@ -97,6 +97,13 @@ sequenced as (
                         rows between unbounded preceding and 1 preceding
                     )
         end as prior_valid_orders,
+        -- day of the customer's first valid order up to and including this one (guests
+        -- and customers with none yet: null); later orders never change it
+        min(case when is_valid and customer_id is not null then placed_date end) over (
+            partition by customer_id
+            order by placed_at, order_id
+            rows between unbounded preceding and current row
+        ) as first_valid_order_date,
         -- day of the customer's previous valid order (guests and first orders: null)
         max(case when is_valid and customer_id is not null then placed_date end) over (
             partition by customer_id

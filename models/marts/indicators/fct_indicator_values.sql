@@ -23,7 +23,14 @@
 -- depends_on: {{ ref('fct_site_probes') }}
 -- depends_on: {{ ref('fct_method_mix_daily') }}
 -- depends_on: {{ ref('fct_operating_environment_daily') }}
-{{ config(post_hook="{{ insert_indicator_values() }}") }}
+-- depends_on: {{ source('web', 'events') }}
+-- depends_on: {{ ref('stg_shop__orders') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    post_hook="{{ insert_indicator_values() }}"
+) }}
 -- The indicator layer (指标体系): every indicator of seed indicator_catalog at day, ISO week
 -- and month grain, in total and per slice, as one long table. Each catalog row carries
 -- its SQL: aggregate expressions (numerator, denominator, volume) over its source mart,
@@ -33,7 +40,8 @@
 -- period's first day. Indicators that share a source mart, grain and slice are computed in
 -- one scan (macro indicator_scan_sql). The model creates the empty table; its post-hook
 -- (insert_indicator_values) inserts the scans one by one, which bounds memory by the
--- largest scan rather than by all of them.
+-- largest scan rather than by all of them. Incremental: a daily run recomputes the periods
+-- from the month of the first day its loads touched (macro indicator_rebuild_from).
 select
     cast(null as {{ dbt.type_string() }}) as indicator_code,
     cast(null as {{ dbt.type_string() }}) as grain,

@@ -89,7 +89,7 @@ final as (
         orders.customer_id,
         orders.customer_type,
         orders.is_first_valid_order,
-        customers.first_valid_order_date as customer_first_valid_order_date,
+        orders.first_valid_order_date as customer_first_valid_order_date,
         orders.previous_valid_order_date,
         orders.visitor_id,
         orders.placed_at,
