@@ -1,4 +1,5 @@
 {% macro hours_between(start_timestamp, end_timestamp) -%}
-    {#- Elapsed hours between two timestamps, with fractions (null if either is null). -#}
-    ({{ dbt.datediff(start_timestamp, end_timestamp, 'second') }} / 3600.0)
+    {#- Elapsed hours between two timestamps, with fractions (null if either is null): the
+        exact duration (seconds_between), the same on every engine. -#}
+    ({{ seconds_between(start_timestamp, end_timestamp) }} / 3600.0)
 {%- endmacro %}

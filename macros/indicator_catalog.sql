@@ -167,13 +167,8 @@
     {#- First day whose periods an incremental run of fct_indicator_values recomputes: the
         first day of the month of the earliest day the run's loads touched (its window
         start, the first rebuilt day of the web, order and inventory facts, the event day of
-        any loaded row). None, to compute every period, on a run without a window or into
-        an empty table. -#}
+        any loaded row). None, to compute every period, on a run without a window. -#}
     {%- if not var("window_start", none) -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set filled = run_query("select count(*) from " ~ this) -%}
-    {%- if filled.columns[0].values()[0] == 0 -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set window_start = "cast('" ~ var("window_start") ~ "' as date)" -%}
@@ -191,13 +186,34 @@
     {{ return("cast('" ~ first_day ~ "' as date)") }}
 {%- endmacro %}
 
+{% macro indicator_values_config() -%}
+    {#- fct_indicator_values: an incremental table whose post-hook deletes and recomputes
+        periods; on Spark, whose Parquet tables cannot delete rows, a table rebuilt whole. -#}
+    {{ return(adapter.dispatch("indicator_values_config")()) }}
+{%- endmacro %}
+
+{% macro default__indicator_values_config() -%}
+    {{ return({
+        "materialized": "incremental",
+        "incremental_strategy": "append",
+        "on_schema_change": "fail",
+        "post_hook": "{{ insert_indicator_values() }}",
+    }) }}
+{%- endmacro %}
+
+{% macro spark__indicator_values_config() -%}
+    {{ return({"materialized": "table", "post_hook": "{{ insert_indicator_values() }}"}) }}
+{%- endmacro %}
+
 {% macro insert_indicator_values() -%}
     {#- Post-hook of fct_indicator_values: fill it one scan at a time, so that one scan's
         aggregation state (distinct visitors, percentile values) is in memory at once rather
         than all of them, as a single union of every scan would need. An incremental run
         first deletes, then recomputes, the periods from indicator_rebuild_from() on. -#}
     {%- if execute -%}
-        {%- set first_day = indicator_rebuild_from() -%}
+        {#- a new (or, on Spark, rebuilt) table is empty: every period is computed -#}
+        {%- set filled = run_query("select count(*) from " ~ this).columns[0].values()[0] > 0 -%}
+        {%- set first_day = indicator_rebuild_from() if filled else none -%}
         {%- if first_day -%}
             {%- for grain in ["day", "week", "month"] -%}
                 {%- do run_query(
@@ -205,6 +221,8 @@
                     ~ indicator_period_start(first_day, grain)
                 ) -%}
             {%- endfor -%}
+        {%- elif filled -%}
+            {%- do run_query("delete from " ~ this) -%}
         {%- endif -%}
         {%- for scan in indicator_scans() -%}
             {%- do run_query('insert into ' ~ this ~ ' ' ~ indicator_scan_sql(scan, first_day)) -%}

@@ -36,9 +36,9 @@ calendar as (
         extract(year from date_day) as calendar_year,
         extract(month from date_day) as month_of_year,
         extract(day from date_day) as day_of_month,
-        extract(isoyear from date_day) as iso_year,
-        extract(week from date_day) as iso_week,
-        extract(isodow from date_day) as iso_day_of_week,
+        {{ iso_date_part('iso_year', 'date_day') }} as iso_year,
+        {{ iso_date_part('iso_week', 'date_day') }} as iso_week,
+        {{ iso_date_part('iso_day_of_week', 'date_day') }} as iso_day_of_week,
         cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start_date,
         cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date
     from days
@@ -49,7 +49,7 @@ promotion_days as (
 
     select
         calendar.date_day,
-        {{ dbt.listagg('promotions.campaign_name', "', '", "order by promotions.campaign_name") }}
+        {{ string_list('promotions.campaign_name', ', ') }}
             as promotion_names
     from calendar
     inner join promotions

@@ -25,12 +25,7 @@
 -- depends_on: {{ ref('fct_operating_environment_daily') }}
 -- depends_on: {{ source('web', 'events') }}
 -- depends_on: {{ ref('stg_shop__orders') }}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    post_hook="{{ insert_indicator_values() }}"
-) }}
+{{ config(**indicator_values_config()) }}
 -- The indicator layer (指标体系): every indicator of seed indicator_catalog at day, ISO week
 -- and month grain, in total and per slice, as one long table. Each catalog row carries
 -- its SQL: aggregate expressions (numerator, denominator, volume) over its source mart,

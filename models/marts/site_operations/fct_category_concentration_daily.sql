@@ -60,7 +60,7 @@ shares as (
         category,
         selling_skus,
         category_net_sales,
-        net_sales / category_net_sales as sales_share,
+        {{ safe_divide('net_sales', 'category_net_sales') }} as sales_share,
         case when sales_rank <= ceil(0.2 * selling_skus) then net_sales else 0 end
             as top_20_percent_net_sales
     from ranked
@@ -76,7 +76,8 @@ final as (
         max(selling_skus) as selling_skus,
         max(category_net_sales) as category_net_sales,
         sum(top_20_percent_net_sales) as top_20_percent_net_sales,
-        sum(top_20_percent_net_sales) / max(category_net_sales) as top_20_percent_share,
+        {{ safe_divide('sum(top_20_percent_net_sales)', 'max(category_net_sales)') }}
+            as top_20_percent_share,
         sum(sales_share * sales_share) as sku_hhi
     from shares
     group by date_day, category_level, category
