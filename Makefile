@@ -12,7 +12,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test lint format sources clean help venv dagster
+.PHONY: run test lint format sources clean help venv dagster java
 
 help:
 	@echo "make run    - build the environment, generate the demo shop, load and build the warehouse"
@@ -37,7 +37,11 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(PY) -m orchestration.demo
 
-test: $(STAMP) lint
+# The Spark parity test runs PySpark, which needs a Java runtime: Debian's OpenJDK if none.
+java:
+	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless)
+
+test: $(STAMP) java lint
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -30,7 +30,7 @@ def warehouse_path() -> Path:
 
 def duckdb_memory_limit() -> str:
     """DuckDB memory cap (``SHOP_DUCKDB_MEMORY``): well inside a 24 GB, 2-core machine."""
-    return os.environ.get("SHOP_DUCKDB_MEMORY", "8GB")
+    return os.environ.get("SHOP_DUCKDB_MEMORY", "7GB")
 
 
 def duckdb_threads() -> int:
