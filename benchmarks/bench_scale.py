@@ -15,7 +15,10 @@ Per scale, on the same generated shop (seed 7, from 2025-01-01):
 4. analyst / BI queries: the 20 queries of ``BI_QUERIES`` on the built warehouse opened
    read-only, as a BI tool opens the published file, each run 5 times after a warm-up:
    p50 and p95 latency.
+Then, on a small shop (``--engine-scale``, ``--engine-days``):
+5. the same `dbt build` on Spark (PySpark local[2]) as a ratio to DuckDB.
 Results: ``benchmarks/results/scale.json``; ratios across scales in its ``summary``.
+``--scales`` with no value runs step 5 alone and adds it to the results there.
 """
 
 from __future__ import annotations
@@ -266,27 +269,69 @@ def bench_scale(scale: float, days: int, start: dt.date, seed: int, work: Path) 
     return result
 
 
+def bench_engines(days: int, start: dt.date, seed: int, work: Path, scale: float) -> dict:
+    """The same project's `dbt build` on DuckDB (a child process) and on Spark (PySpark
+    local[2] in this process; its start and the copy of raw timed apart) on a small shop."""
+    from orchestration.transform.spark import copy_raw, dbt_on_spark, local_spark
+
+    root = work / "engines"
+    shutil.rmtree(root, ignore_errors=True)
+    simulate(root / "landing", start, days, scale, seed)
+    warehouse = root / "shop.duckdb"
+    assert ingest(warehouse, root / "landing").ok
+    os.environ["SHOP_WAREHOUSE_PATH"] = str(warehouse)
+    on_duckdb = dbt(["build"], root / "duckdb_target")
+    started = time.perf_counter()
+    spark = local_spark(root / "spark")
+    copy_raw(spark, warehouse, root / "spark" / "raw")
+    spark_start = time.perf_counter() - started
+    started = time.perf_counter()
+    built = dbt_on_spark(["build", "--quiet"], root / "spark" / "target")
+    spark_build = time.perf_counter() - started
+    spark.stop()
+    assert built, "dbt build --target spark failed"
+    shutil.rmtree(root)
+    return {
+        "scale": scale,
+        "days": days,
+        "duckdb_build_s": on_duckdb["wall_s"],
+        "spark_start_and_raw_copy_s": round(spark_start, 1),
+        "spark_build_s": round(spark_build, 1),
+        "spark_to_duckdb": round(spark_build / on_duckdb["wall_s"], 2),
+        "postgres": "not measured: the project has no PostgreSQL target yet",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument("--scales", type=float, nargs="*", default=[1.0, 10.0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 1, 1))
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--engine-scale", type=float, default=0.05)
+    parser.add_argument("--engine-days", type=int, default=10, help="0: no engine comparison")
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
+    # a run without scales (--scales) adds its engine comparison to the results there
+    results = json.loads(args.output.read_text()) if args.output.exists() else {}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     runs = []
     for scale in args.scales:
         runs.append(bench_scale(scale, args.days, args.start, args.seed, args.work))
         print(json.dumps(runs[-1], indent=2), flush=True)
-        summary = {}
+        results["runs"], results["summary"] = runs, {}
         if len(runs) > 1:
             first, last = runs[0], runs[-1]
-            summary[f"full_build_scale_{last['scale']:g}_to_scale_{first['scale']:g}"] = round(
-                last["full_build"]["wall_s"] / first["full_build"]["wall_s"], 2
-            )
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps({"runs": runs, "summary": summary}, indent=2) + "\n")
+            results["summary"][
+                f"full_build_scale_{last['scale']:g}_to_scale_{first['scale']:g}"
+            ] = round(last["full_build"]["wall_s"] / first["full_build"]["wall_s"], 2)
+        args.output.write_text(json.dumps(results, indent=2) + "\n")
+    if args.engine_days:
+        results["engines"] = bench_engines(
+            args.engine_days, args.start, args.seed, args.work, args.engine_scale
+        )
+        args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(args.output.read_text())
 
 
