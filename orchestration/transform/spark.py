@@ -35,7 +35,11 @@ def local_spark(home: Path) -> SparkSession:
         .master("local[2]")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
+        # small data, many queries: one shuffle partition, no adaptive re-planning, and
+        # no code generation (compiling it costs more than it saves on small tables)
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.sql.warehouse.dir", str(home / "spark-warehouse"))
         .config(
             "spark.hadoop.javax.jdo.option.ConnectionURL",
