@@ -165,9 +165,9 @@
 
 {% macro indicator_rebuild_from() -%}
     {#- First day whose periods an incremental run of fct_indicator_values recomputes: the
-        first day of the month of the earliest day the run's loads touched (its window
-        start, the first rebuilt day of the web, order and inventory facts, the event day of
-        any loaded row). None, to compute every period, on a run without a window. -#}
+        first day of the month of the earliest day the run's loads touched: its window
+        start, the first rebuilt order day, and the event day of any loaded row (which
+        covers the web and inventory facts' days). None, to compute every period, on a run without a window. -#}
     {%- if not var("window_start", none) -%}
         {{ return(none) }}
     {%- endif -%}
@@ -175,7 +175,7 @@
     {%- set earliest -%}
         least(
             {{ window_start }}
-            {%- for domain in ["web", "orders", "inventory", "any"] %},
+            {%- for domain in ["orders", "any"] %},
             coalesce({{ rebuild_from(domain) }}, {{ window_start }})
             {%- endfor %}
         )

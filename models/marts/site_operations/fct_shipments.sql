@@ -51,9 +51,9 @@ final as (
         orders.paid_at,
         fulfilment.fulfilment_started_at,
         fulfilment.shipped_at,
-        cast({{ to_shop_time('fulfilment.shipped_at') }} as date) as shipped_date,
+        {{ shop_date('fulfilment.shipped_at') }} as shipped_date,
         fulfilment.delivered_at,
-        cast({{ to_shop_time('fulfilment.delivered_at') }} as date) as delivered_date,
+        {{ shop_date('fulfilment.delivered_at') }} as delivered_date,
         fulfilment.failed_at,
         fulfilment.shipping_cost,
         {{ hours_between('orders.placed_at', 'fulfilment.delivered_at') }}
