@@ -12,14 +12,16 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test lint format sources clean help venv dagster java
+.PHONY: run test lint format sources clean help venv dagster java postgres chromium docs dashboard
 
 help:
 	@echo "make run    - build the environment, generate the demo shop, load and build the warehouse"
 	@echo "make test   - build the environment, run pytest, sqlfluff and ruff"
 	@echo "make lint   - sqlfluff and ruff only"
 	@echo "make format - apply ruff format and sqlfluff fix"
-	@echo "make sources - regenerate the dbt sources YAML from the raw contract"
+	@echo "make sources - regenerate the dbt sources and indicator exposures YAML"
+	@echo "make docs   - dbt docs of the warehouse on http://127.0.0.1:8081"
+	@echo "make dashboard - the indicator dashboard on http://127.0.0.1:8080"
 	@echo "make dagster - the Dagster UI on http://127.0.0.1:3000 (instance under .dagster_home/)"
 	@echo "make clean  - remove the environment, generated data and build artefacts"
 
@@ -41,10 +43,19 @@ run: $(STAMP)
 java:
 	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless)
 
+# The serving tests start a throwaway PostgreSQL server (Debian's package) and render the
+# dashboard in Debian's Chromium.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 # The tests build tiny shops, where dbt's per-node overhead outweighs the queries: two dbt
-# threads there (one by default, for real shops: see the profile).
-test: $(STAMP) java lint
-	SHOP_DBT_THREADS=2 $(PY) -m pytest
+# threads there (one by default, for real shops: see the profile), and the test modules
+# split over two pytest workers.
+test: $(STAMP) java postgres chromium lint
+	SHOP_DBT_THREADS=2 $(PY) -m pytest -n 2 --dist loadscope
 
 lint: $(STAMP)
 	.venv/bin/ruff check .
@@ -63,5 +74,15 @@ dagster: $(STAMP)
 sources: $(STAMP)
 	$(PY) -m orchestration.contract.dbt_codegen
 
+# dbt docs of the demo warehouse (built by make run when missing), on 127.0.0.1 only.
+docs: $(STAMP)
+	@test -f warehouse/shop.duckdb || $(MAKE) run
+	.venv/bin/dbt docs generate --target-path target/docs
+	.venv/bin/dbt docs serve --target-path target/docs --host 127.0.0.1 --port 8081 --no-browser
+
+dashboard: $(STAMP)
+	@test -e warehouse/published/current.duckdb || $(MAKE) run
+	$(PY) -m orchestration.serving.dashboard --serve 8080
+
 clean:
-	rm -rf .venv .tools target target_lint logs dbt_packages landing warehouse .dagster_home .pytest_cache .ruff_cache
+	rm -rf .venv .tools target target_lint logs dbt_packages landing warehouse dashboard .dagster_home .pytest_cache .ruff_cache

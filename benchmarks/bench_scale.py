@@ -16,7 +16,8 @@ Per scale, on the same generated shop (seed 7, from 2025-01-01):
    read-only, as a BI tool opens the published file, each run 5 times after a warm-up:
    p50 and p95 latency.
 Then, on a small shop (``--engine-scale``, ``--engine-days``):
-5. the same `dbt build` on Spark (PySpark local[2]) as a ratio to DuckDB.
+5. the same `dbt build` on Spark (PySpark local[2]) and on PostgreSQL (a throwaway local
+   server) as ratios to DuckDB.
 Results: ``benchmarks/results/scale.json``; ratios across scales in its ``summary``.
 ``--scales`` with no value runs step 5 alone and adds it to the results there.
 """
@@ -27,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import secrets
 import shutil
 import statistics
 import time
@@ -270,9 +272,12 @@ def bench_scale(scale: float, days: int, start: dt.date, seed: int, work: Path) 
 
 
 def bench_engines(days: int, start: dt.date, seed: int, work: Path, scale: float) -> dict:
-    """The same project's `dbt build` on DuckDB (a child process) and on Spark (PySpark
-    local[2] in this process; its start and the copy of raw timed apart) on a small shop."""
-    from orchestration.transform.spark import copy_raw, dbt_on_spark, local_spark
+    """The same project's `dbt build` on DuckDB (a child process), on Spark (PySpark
+    local[2] in this process; its start and the copy of raw timed apart) and on PostgreSQL
+    (a throwaway local server; its start and the copy of raw timed apart) on a small shop."""
+    from orchestration.serving.postgres import Settings, copy_raw, throwaway_server
+    from orchestration.transform.spark import copy_raw as copy_raw_to_spark
+    from orchestration.transform.spark import dbt_on_spark, local_spark
 
     root = work / "engines"
     shutil.rmtree(root, ignore_errors=True)
@@ -283,13 +288,21 @@ def bench_engines(days: int, start: dt.date, seed: int, work: Path, scale: float
     on_duckdb = dbt(["build"], root / "duckdb_target")
     started = time.perf_counter()
     spark = local_spark(root / "spark")
-    copy_raw(spark, warehouse, root / "spark" / "raw")
+    copy_raw_to_spark(spark, warehouse, root / "spark" / "raw")
     spark_start = time.perf_counter() - started
     started = time.perf_counter()
     built = dbt_on_spark(["build", "--quiet"], root / "spark" / "target")
     spark_build = time.perf_counter() - started
     spark.stop()
     assert built, "dbt build --target spark failed"
+    os.environ.setdefault("SHOP_PG_PASSWORD", secrets.token_urlsafe(16))
+    os.environ.setdefault("SHOP_PG_BI_PASSWORD", secrets.token_urlsafe(16))
+    started = time.perf_counter()
+    with throwaway_server(Settings.from_env()) as server:
+        os.environ["SHOP_PG_PORT"] = str(server.port)
+        copy_raw(server, warehouse)
+        postgres_start = time.perf_counter() - started
+        on_postgres = dbt(["build", "--target", "postgres"], root / "postgres_target")
     shutil.rmtree(root)
     return {
         "scale": scale,
@@ -298,7 +311,9 @@ def bench_engines(days: int, start: dt.date, seed: int, work: Path, scale: float
         "spark_start_and_raw_copy_s": round(spark_start, 1),
         "spark_build_s": round(spark_build, 1),
         "spark_to_duckdb": round(spark_build / on_duckdb["wall_s"], 2),
-        "postgres": "not measured: the project has no PostgreSQL target yet",
+        "postgres_start_and_raw_copy_s": round(postgres_start, 1),
+        "postgres_build_s": on_postgres["wall_s"],
+        "postgres_to_duckdb": round(on_postgres["wall_s"] / on_duckdb["wall_s"], 2),
     }
 
 

@@ -95,7 +95,7 @@
                 as slice_value
             {%- for row in scan['members'] %},
             {{ row['numerator_sql'] | replace('{period_start}', period) }} as numerator_{{ loop.index }},
-            {{ (row['denominator_sql'] or 'null') | replace('{period_start}', period) }}
+            {{ (row['denominator_sql'] or 'cast(null as ' ~ type_double() ~ ')') | replace('{period_start}', period) }}
                 as denominator_{{ loop.index }},
             {{ (row['volume_sql'] or row['denominator_sql'] or row['numerator_sql'])
                 | replace('{period_start}', period) }} as volume_{{ loop.index }}

@@ -6,7 +6,7 @@
 {%- endmacro %}
 
 {% macro default__seconds_between(start_timestamp, end_timestamp) -%}
-    extract(epoch from ({{ end_timestamp }} - {{ start_timestamp }}))
+    cast(extract(epoch from ({{ end_timestamp }} - {{ start_timestamp }})) as {{ type_double() }})
 {%- endmacro %}
 
 {% macro spark__seconds_between(start_timestamp, end_timestamp) -%}

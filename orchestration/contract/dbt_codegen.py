@@ -8,7 +8,10 @@
   primary key, project names, shop-local times and days, personal data hashed, masked or
   dropped);
 - ``models/staging/<source>/_<source>__models.yml``: the staging docs and tests (keys,
-  accepted values, relationships with the severity the contract gives).
+  accepted values, relationships with the severity the contract gives);
+
+and, from the indicator catalog, the dbt exposures of every indicator and the dashboard
+(:mod:`orchestration.serving.exposures`).
 
 A test fails when a committed file differs from what the contract generates, so staging can
 never drift from what the shop delivers.
@@ -21,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from orchestration.contract import RAW_SCHEMA, Column, Contract, Source, Table, load_contract
+from orchestration.serving.exposures import exposures_yaml
 
 HEADER = "Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit."
 
@@ -298,6 +302,8 @@ def generated_files(project_root: Path) -> dict[Path, str]:
         files[folder / f"_{source.name}__models.yml"] = staging_models_yaml(contract, source)
         for table in source.tables:
             files[folder / f"{staging_model_name(table)}.sql"] = staging_sql(table)
+    exposures = project_root / "models" / "marts" / "indicators" / "_indicator_exposures.yml"
+    files[exposures] = exposures_yaml(project_root / "seeds" / "indicator_catalog.csv")
     return files
 
 
@@ -307,7 +313,7 @@ def main() -> None:
     for path, text in generated_files(PROJECT_ROOT).items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(generated_files(PROJECT_ROOT))} files under models/staging/")
+    print(f"wrote {len(generated_files(PROJECT_ROOT))} files under models/")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Serving the published warehouse to people and tools: PostgreSQL, the dashboard."""
