@@ -12,7 +12,7 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test lint format sources clean help venv dagster java postgres chromium docs dashboard
+.PHONY: run test lint format sources clean help venv dagster java postgres chromium docs dashboard metrics
 
 help:
 	@echo "make run    - build the environment, generate the demo shop, load and build the warehouse"
@@ -22,6 +22,7 @@ help:
 	@echo "make sources - regenerate the dbt sources and indicator exposures YAML"
 	@echo "make docs   - dbt docs of the warehouse on http://127.0.0.1:8081"
 	@echo "make dashboard - the indicator dashboard on http://127.0.0.1:8080"
+	@echo "make metrics Q='--metrics gmv --group-by metric_time__month' - MetricFlow on the published file"
 	@echo "make dagster - the Dagster UI on http://127.0.0.1:3000 (instance under .dagster_home/)"
 	@echo "make clean  - remove the environment, generated data and build artefacts"
 
@@ -79,6 +80,18 @@ docs: $(STAMP)
 	@test -f warehouse/shop.duckdb || $(MAKE) run
 	.venv/bin/dbt docs generate --target-path target/docs
 	.venv/bin/dbt docs serve --target-path target/docs --host 127.0.0.1 --port 8081 --no-browser
+
+# The semantic layer (MetricFlow) on the published warehouse, opened read-only, e.g.
+#   make metrics Q="--metrics gmv,aov --group-by metric_time__month --order metric_time__month"
+# mf reads <project dir>/target/semantic_manifest.json, so the project is parsed with the
+# published target into target/semantic/ and the pipeline's own target/ is left alone.
+SEMANTIC_DIR := $(CURDIR)/target/semantic
+metrics: $(STAMP)
+	mkdir -p $(SEMANTIC_DIR) && ln -sfn $(CURDIR)/dbt_project.yml $(SEMANTIC_DIR)/dbt_project.yml
+	SHOP_DBT_TARGET=published .venv/bin/dbt parse --quiet --target-path $(SEMANTIC_DIR)/target
+	cd $(SEMANTIC_DIR) && SHOP_DBT_TARGET=published DBT_PROJECT_DIR=$(SEMANTIC_DIR) \
+		SHOP_PUBLISHED_DIR=$${SHOP_PUBLISHED_DIR:-$(CURDIR)/warehouse/published} \
+		$(CURDIR)/.venv/bin/mf query $(Q)
 
 dashboard: $(STAMP)
 	@test -e warehouse/published/current.duckdb || $(MAKE) run

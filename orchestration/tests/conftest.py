@@ -5,12 +5,18 @@ results and logs under one target folder, so each worker gets its own; the contr
 the project once before the workers start, so that no two processes parse it at once.
 """
 
+import datetime as dt
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
 from orchestration.settings import PROJECT_ROOT
+from orchestration.tests.warehouse import published_shop
+
+#: The shop readers' tests share: 35 days from 1 June 2025 (a whole month, whole ISO weeks).
+JUNE_SHOP_START, JUNE_SHOP_DAYS = dt.date(2025, 6, 1), 35
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -28,3 +34,9 @@ def pytest_configure(config: pytest.Config) -> None:
     own = PROJECT_ROOT / "target" / f"pytest-{worker}"
     os.environ["DBT_TARGET_PATH"] = str(own)
     os.environ["DBT_LOG_PATH"] = str(own)
+
+
+@pytest.fixture(scope="session")
+def june_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The published directory of a 35-day shop built on DuckDB and published once."""
+    return published_shop(tmp_path_factory.mktemp("june_shop"), JUNE_SHOP_START, JUNE_SHOP_DAYS)

@@ -23,10 +23,8 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from orchestration.serving.dashboard import build_dashboard
-from orchestration.tests.warehouse import published_shop, query
+from orchestration.tests.warehouse import query
 
-START = dt.date(2025, 6, 1)
-DAYS = 35
 FAMILIES = {"site_operations", "operating_environment", "sales", "marketing", "customer_value"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WINDOW = (1400, 3000)
@@ -84,8 +82,8 @@ def browser() -> str:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return published_shop(tmp_path_factory.mktemp("dashboard_shop"), START, DAYS)
+def published(june_shop: Path) -> Path:
+    return june_shop
 
 
 @pytest.fixture(scope="module")
