@@ -12,12 +12,13 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 
-.PHONY: run test lint format sources clean help venv dagster java postgres chromium docs dashboard metrics
+.PHONY: run test lint format sources clean help venv dagster java postgres chromium docs dashboard metrics reliability
 
 help:
 	@echo "make run    - build the environment, generate the demo shop, load and build the warehouse"
 	@echo "make test   - build the environment, run pytest, sqlfluff and ruff"
 	@echo "make lint   - sqlfluff and ruff only"
+	@echo "make reliability - the long fault-injection tests (a run killed at every stage)"
 	@echo "make format - apply ruff format and sqlfluff fix"
 	@echo "make sources - regenerate the dbt sources and indicator exposures YAML"
 	@echo "make docs   - dbt docs of the warehouse on http://127.0.0.1:8081"
@@ -37,8 +38,16 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 
 venv: $(STAMP)
 
-run: $(STAMP)
-	$(PY) -m orchestration.demo
+# The secret salt of hashed personal identifiers (SHOP_PII_SALT): taken from the environment
+# when set, else one made for this checkout in .secrets/ (never committed).
+SALT := .secrets/pii_salt
+$(SALT):
+	mkdir -p .secrets && chmod 700 .secrets
+	python3 -c "import secrets; print(secrets.token_hex(32))" > $@ && chmod 600 $@
+WITH_SALT = SHOP_PII_SALT=$${SHOP_PII_SALT:-$$(cat $(SALT))}
+
+run: $(STAMP) $(SALT)
+	$(WITH_SALT) $(PY) -m orchestration.demo
 
 # The Spark parity test runs PySpark, which needs a Java runtime: Debian's OpenJDK if none.
 java:
@@ -58,6 +67,10 @@ chromium:
 test: $(STAMP) java postgres chromium lint
 	SHOP_DBT_THREADS=2 $(PY) -m pytest -n 2 --dist loadscope
 
+# The long reliability variants (a run killed at every stage), on top of make test's.
+reliability: $(STAMP)
+	SHOP_DBT_THREADS=2 $(PY) -m pytest -m long
+
 lint: $(STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
@@ -67,10 +80,10 @@ format: $(STAMP)
 	.venv/bin/ruff format .
 	DBT_TARGET_PATH=target_lint .venv/bin/sqlfluff fix models tests
 
-dagster: $(STAMP)
+dagster: $(STAMP) $(SALT)
 	mkdir -p .dagster_home
 	cp orchestration/dagster.yaml .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home .venv/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	$(WITH_SALT) DAGSTER_HOME=$(CURDIR)/.dagster_home .venv/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 sources: $(STAMP)
 	$(PY) -m orchestration.contract.dbt_codegen

@@ -168,10 +168,11 @@
         first day of the month of the earliest day the run's loads touched: its window
         start, the first rebuilt order day, and the event day of any loaded row (which
         covers the web and inventory facts' days). None, to compute every period, on a run without a window. -#}
-    {%- if not var("window_start", none) -%}
+    {%- set window = run_window() -%}
+    {%- if not window -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set window_start = "cast('" ~ var("window_start") ~ "' as date)" -%}
+    {%- set window_start = "cast('" ~ window[0] ~ "' as date)" -%}
     {%- set earliest -%}
         least(
             {{ window_start }}

@@ -45,8 +45,16 @@ def problems(result: ExecuteInProcessResult) -> list[str]:
                 f"({data.severity.value}) {data.description or ''}".rstrip()
             )
         elif event.event_type == DagsterEventType.STEP_FAILURE:
-            lines.append(f"STEP FAILED {event.step_key}: {_error(event)}")
+            lines.append(f"STEP FAILED {event.step_key}: {_error(event)}{_details(event)}")
     return lines
+
+
+def _details(event: DagsterEvent) -> str:
+    """What a step's ``Failure`` attached for the operator (the ingest's rejected files)."""
+    failure = event.event_specific_data.user_failure_data
+    if failure is None or "rejections" not in failure.metadata:
+        return ""
+    return "\n" + failure.metadata["rejections"].value
 
 
 def _error(event: DagsterEvent) -> str:

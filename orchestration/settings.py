@@ -38,6 +38,18 @@ def duckdb_threads() -> int:
     return int(os.environ.get("SHOP_DUCKDB_THREADS", str(os.cpu_count() or 2)))
 
 
+def pii_salt() -> str:
+    """The salt of hashed personal identifiers (``SHOP_PII_SALT``): a secret, so it has no
+    default in the repository; ``make run`` keeps one per checkout in ``.secrets/``."""
+    salt = os.environ.get("SHOP_PII_SALT")
+    if not salt:
+        raise RuntimeError(
+            "SHOP_PII_SALT is not set: personal identifiers are hashed with this secret salt "
+            "(set it from your secret store; make run creates one in .secrets/pii_salt)"
+        )
+    return salt
+
+
 def dagster_home() -> str | None:
     """Persistent Dagster instance directory (``DAGSTER_HOME``); in-process runs without it
     use a throwaway instance."""

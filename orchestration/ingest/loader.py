@@ -24,6 +24,8 @@ from orchestration.contract import RAW_SCHEMA, Table, load_contract
 from orchestration.ingest.checks import ContractViolation, read_landing_file
 
 LOG_TABLE = f"{RAW_SCHEMA}._ingest_log"
+#: The salt of hashed personal identifiers, read by staging at query time (never published).
+SALT_TABLE = f"{RAW_SCHEMA}.pii_salt"
 METADATA_COLUMNS = {
     "_partition_date": "date",
     "_source_file": "varchar",
@@ -92,8 +94,11 @@ def raw_table_ddl(table: Table) -> str:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw tables and the ingest log; refuse to load into a drifted table."""
+    """Create the raw tables and the ingest log, and store the salt of hashed personal
+    identifiers (from the environment, so that it never appears in SQL text or logs);
+    refuse to load into a drifted table."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    con.execute(f"create or replace table {SALT_TABLE} as select ? as salt", [settings.pii_salt()])
     con.execute(
         f"""
         create table if not exists {LOG_TABLE} (

@@ -247,10 +247,16 @@ def publish(
             temporary.chmod(0o444)
             os.replace(temporary, final)
             _fsync_directory(final.parent)
-        except BaseException:
+        except BaseException as error:
             _remove(temporary)
             _remove(Path(f"{temporary}.wal"))
             shutil.rmtree(f"{temporary}.spill", ignore_errors=True)
+            if isinstance(error, OSError | duckdb.Error):  # a full disk, a failing write
+                raise PublishError(
+                    f"writing version {version} to {directory} failed, nothing switched "
+                    f"(readers keep version {previous or 'none'}): "
+                    f"{_first_line(error)}"
+                ) from error
             raise
         _switch_current(directory, version)
         publication = Publication(

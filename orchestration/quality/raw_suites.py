@@ -15,7 +15,10 @@ Rules per raw table, for the rows of the checked export days:
 - volume: a day of an append table with daily traffic is not below a third of the median
   of the previous 7 loaded days (a day of missing web events must not pass);
 - freshness: the newest record of those tables is less than a day older than the end of the
-  last checked export day (a stale re-export of an older day must not pass).
+  last checked export day (a stale re-export of an older day must not pass);
+- export day: in those tables, at most 5% of a day's records fall outside that export day
+  in shop time (timestamps written in shop time as if UTC, or the reverse, move 8 hours'
+  worth of records, a third of a day, into the next or previous day).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ VOLUME_FLOOR = 1 / 3
 VOLUME_HISTORY_DAYS = 7
 #: Most hours between a traffic table's newest record and the end of its last export day.
 FRESHNESS_HOURS = 24
+#: Largest share of a traffic table's daily records dated outside their export day.
+OFF_DAY_SHARE = 0.05
 
 
 def shop_opened_on() -> dt.date:
@@ -203,12 +208,45 @@ def _freshness_rules(table: Table) -> list[Rule]:
     ]
 
 
+def _export_day_rules(table: Table) -> list[Rule]:
+    if table.name not in VOLUME_TABLES:
+        return []
+    timezone = load_contract().timezone
+    time = table.event_time
+    off_day = f"cast(timezone('{timezone}', timezone('UTC', {time})) as date) <> _partition_date"
+    worst_day = f"""(
+        select max(share) from (
+            select avg(case when {off_day} then 1.0 else 0.0 end) as share
+            from checked group by _partition_date
+        )
+    )"""
+    return [
+        Rule(
+            "off_day_share",
+            f"at most {OFF_DAY_SHARE:.0%} of a day's rows have a {time} outside that export "
+            "day in shop time (a time-zone mix-up moves a third of them)",
+            worst_day,
+            min_value=None,
+            max_value=OFF_DAY_SHARE,
+            breaking_rows=(
+                f"select * exclude (_source_file, _loaded_at) from checked where {off_day}"
+            ),
+        )
+    ]
+
+
 def raw_rules(table: Table) -> list[Rule]:
     """Every rule of a raw table's suite."""
     rules = _key_rules(table)
     for column in table.columns:
         rules += _column_rules(table, column)
-    return rules + _reference_rules(table) + _volume_rules(table) + _freshness_rules(table)
+    return [
+        *rules,
+        *_reference_rules(table),
+        *_volume_rules(table),
+        *_freshness_rules(table),
+        *_export_day_rules(table),
+    ]
 
 
 def measure_rules(

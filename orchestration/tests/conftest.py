@@ -15,6 +15,11 @@ import pytest
 from orchestration.settings import PROJECT_ROOT
 from orchestration.tests.warehouse import published_shop
 
+#: The secret salt of hashed personal identifiers in tests: a test checks that it reaches no
+#: log and no published file.
+TEST_PII_SALT = "test-salt-8c41f0d2e7"
+os.environ["SHOP_PII_SALT"] = TEST_PII_SALT
+
 #: The shop readers' tests share: 35 days from 1 June 2025 (a whole month, whole ISO weeks).
 JUNE_SHOP_START, JUNE_SHOP_DAYS = dt.date(2025, 6, 1), 35
 
@@ -40,3 +45,20 @@ def pytest_configure(config: pytest.Config) -> None:
 def june_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published directory of a 35-day shop built on DuckDB and published once."""
     return published_shop(tmp_path_factory.mktemp("june_shop"), JUNE_SHOP_START, JUNE_SHOP_DAYS)
+
+
+#: Modules that take minutes, scheduled first so that the two workers finish together.
+SLOW_FIRST = (
+    "test_spark",
+    "test_bad_inputs",
+    "test_pipeline",
+    "test_incremental",
+    "test_postgres",
+    "test_indicators",
+    "test_warehouse_build",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))

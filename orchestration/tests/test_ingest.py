@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 from orchestration.contract import load_contract
 from orchestration.contract.landing import to_contract_table, write_landing_file
 from orchestration.ingest import ingest
+from orchestration.tests.damage import drop_csv_column, replace_in_csv
 from orchestration.tests.warehouse import query
 
 CONTRACT = load_contract()
@@ -156,18 +155,6 @@ def test_reloading_a_day_replaces_exactly_that_day(landing: Path, database: Path
     ]
 
 
-def _replace_in_csv(path: Path, old: str, new: str, encoding: str = "gbk") -> None:
-    path.write_bytes(path.read_text(encoding=encoding).replace(old, new).encode(encoding))
-
-
-def _drop_csv_column(path: Path, column: str) -> None:
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="gbk"))))
-    index = rows[0].index(column)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([r[:index] + r[index + 1 :] for r in rows])
-    path.write_bytes(out.getvalue().encode("gbk"))
-
-
 def _orders_file(landing: Path, day: dt.date = DAY2) -> Path:
     return ORDERS.landing_dir(landing, day) / "part-0000.csv"
 
@@ -185,37 +172,38 @@ def _parquet_with(landing: Path, column: str, array: pa.Array) -> None:
 # Each case damages one landing file and names the exact message the operator must read.
 BAD_FILES = {
     "missing column": (
-        lambda landing: _drop_csv_column(_orders_file(landing), "order_total"),
+        lambda landing: drop_csv_column(_orders_file(landing), "order_total", "gbk"),
         "orders",
         "shop/orders/date=2025-03-02/part-0000.csv: [missing_column] column 'order_total': "
         "columns required by the contract are missing: ['order_total']",
     ),
     "extra column": (
-        lambda landing: _replace_in_csv(
-            _orders_file(landing), '"is_fraud"\n', '"is_fraud","note"\n'
+        lambda landing: replace_in_csv(
+            _orders_file(landing), '"is_fraud"\n', '"is_fraud","note"\n', "gbk"
         ),
         "orders",
         "[extra_column] column 'note': columns not in the contract: ['note']",
     ),
     "renamed column": (
-        lambda landing: _replace_in_csv(_orders_file(landing), '"placed_at"', '"order_time"'),
+        lambda landing: replace_in_csv(_orders_file(landing), '"placed_at"', '"order_time"', "gbk"),
         "orders",
         "[missing_column] column 'placed_at': columns required by the contract are missing: "
         "['placed_at']; unexpected columns present: ['order_time']",
     ),
     "unparseable timestamp": (
-        lambda landing: _replace_in_csv(
-            _orders_file(landing), "2025-03-02 00:01:00.000000Z", "yesterday"
+        lambda landing: replace_in_csv(
+            _orders_file(landing), "2025-03-02 00:01:00.000000Z", "yesterday", "gbk"
         ),
         "orders",
         "[unparseable_value] column 'placed_at' row 2: value 'yesterday' is not a timestamp "
         "(timestamp)",
     ),
     "wrong type in csv": (
-        lambda landing: _replace_in_csv(
+        lambda landing: replace_in_csv(
             _orders_file(landing),
             ",false,false",
             ",maybe,false",
+            "gbk",
         ),
         "orders",
         "[unparseable_value] column 'is_test' row 1: value 'maybe' is not a boolean (boolean)",
@@ -323,7 +311,7 @@ def test_gbk_bytes_in_a_utf8_source_are_named(tmp_path: Path, database: Path) ->
 
 def test_one_bad_file_rejects_its_whole_partition_only(landing: Path, database: Path) -> None:
     second = write_landing_file(landing, ORDERS, DAY1, orders_data(DAY1, n=2, first=50), part=1)
-    _replace_in_csv(second, "2025-03-01 00:01:00.000000Z", "not a time")
+    replace_in_csv(second, "2025-03-01 00:01:00.000000Z", "not a time", "gbk")
     report = ingest(database, landing, loaded_at=LOADED_AT)
     assert [(r.table, r.day) for r in report.with_status("rejected")] == [("orders", DAY1)]
     assert sorted(report.rows_loaded().items()) == [("events", 4), ("orders", 2)]

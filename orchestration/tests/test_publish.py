@@ -394,7 +394,8 @@ def test_a_failure_at_any_step_leaves_a_whole_version_current(
 
     with monkeypatch.context() as patch:
         patch.setattr(publisher, step, fail)
-        with pytest.raises(OSError, match="simulated failure"):
+        # a failed write is reported as a PublishError, later steps' errors as they are
+        with pytest.raises((PublishError, OSError), match="simulated failure"):
             publish(work, pub, run_id="run-2", checks=CHECKS)
 
     switched = STEPS.index(step) > STEPS.index("_switch_current")
@@ -612,3 +613,105 @@ def test_module_entry_point_uses_the_published_dir_setting(
     assert json.loads((pub / "publications.jsonl").read_text().splitlines()[-1])["event"] == (
         "rollback"
     )
+
+
+FULL_DISK = """
+import resource, signal, sys
+from orchestration.publish import publisher
+
+# the disk fills up after 256 kB: a write past it fails (EFBIG) instead of killing the process
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
+publisher.publish(sys.argv[1], sys.argv[2], run_id="run-full", checks={"dbt_build": True})
+"""
+
+
+def test_a_full_disk_during_publish_leaves_the_previous_version(work: Path, pub: Path) -> None:
+    publish(work, pub, run_id="run-1", checks=CHECKS)
+    before = fingerprint(pub)
+    build_work(work, 2)
+    full = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(work), str(pub)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert full.returncode == 1
+    message = full.stderr.strip().splitlines()[-1]
+    assert message.startswith("orchestration.publish.publisher.PublishError: writing version 2")
+    assert "readers keep version 1" in message and "File too large" in message
+    assert fingerprint(pub) == before  # the partial file is gone, nothing switched
+    con = connect_published(pub)
+    try:
+        assert seen_version(con) == 1
+    finally:
+        con.close()
+
+
+READER = """
+import json, sys
+from pathlib import Path
+import duckdb
+
+current, stop, out = sys.argv[1:4]
+reads, errors = [], []
+while not (Path(stop).exists() and len(reads) + len(errors) >= 250):
+    try:
+        con = duckdb.connect(current, read_only=True)
+        try:
+            reads.append(con.execute(
+                "select (select max(version) from meta.publications), "
+                "(select count(*) from marts.fct_orders), "
+                "(select cast(sum(gmv) as varchar) from marts.fct_orders)"
+            ).fetchall()[0])
+        finally:
+            con.close()
+    except Exception as error:
+        errors.append(repr(error))
+Path(out).write_text(json.dumps({"reads": reads, "errors": errors}))
+"""
+
+
+def test_reader_processes_see_whole_versions_through_ten_publishes(
+    work: Path, pub: Path, tmp_path: Path
+) -> None:
+    """4 reader processes query the published file (a new read-only connection per query,
+    as BI tools do) while 10 refresh-and-publish cycles run: no error, at least 1,000
+    queries, and every result is one version's own figures (no mixed reads)."""
+    publish(work, pub, run_id="run-1", checks=CHECKS)
+    stop = tmp_path / "stop"
+    readers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                READER,
+                str(pub / "current.duckdb"),
+                str(stop),
+                str(tmp_path / f"reader-{i}.json"),
+            ],
+        )
+        for i in range(4)
+    ]
+    try:
+        for version in range(2, 12):
+            publish_version(work, pub, version, keep=3)  # a refresh, then its publish
+            time.sleep(0.1)
+    finally:
+        stop.touch()
+        for reader in readers:
+            reader.wait(timeout=120)
+    results = [json.loads((tmp_path / f"reader-{i}.json").read_text()) for i in range(4)]
+    assert [result["errors"] for result in results] == [[]] * 4
+    assert sum(len(result["reads"]) for result in results) >= 1000
+    seen = set()
+    for result in results:
+        versions = [version for version, _, _ in result["reads"]]
+        assert versions == sorted(versions)  # never an older version after a newer one
+        for version, order_count, gmv in result["reads"]:
+            assert order_count == len(orders(version)), version
+            assert gmv == str(sum(row[2] for row in orders(version))), version
+        seen |= set(versions)
+    assert {1, 11} <= seen and len(seen) >= 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 from orchestration.ingest import ingest
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
-from orchestration.tests.warehouse import query, read_landed
+from orchestration.tests.conftest import TEST_PII_SALT
+from orchestration.tests.warehouse import columns_holding, personal_values, query, read_landed
 from orchestration.transform import run_dbt
 
 START = dt.date(2025, 6, 10)
@@ -80,27 +82,30 @@ def test_gmv_and_order_count_per_day_equal_the_landing_files(shop: dict) -> None
 
 
 def test_personal_data_never_reaches_the_layers(shop: dict) -> None:
-    customers = read_landed(shop["landing"], "shop", "customers")
-    secrets = {c[key] for c in customers for key in ("full_name", "email", "phone") if c[key]}
+    secrets = personal_values(shop["landing"])
     assert secrets
-    columns = query(
-        shop["warehouse"],
-        "select table_schema, table_name, column_name from information_schema.columns "
-        f"where table_schema in {LAYER_SCHEMAS} and data_type = 'VARCHAR'",
+    assert columns_holding(shop["warehouse"], LAYER_SCHEMAS, {*secrets, TEST_PII_SALT}) == []
+
+
+def test_emails_are_hashed_with_the_salt_from_the_environment(shop: dict) -> None:
+    """The joinable key of an email is md5(salt || lower(trim(email))), the salt being the
+    environment's SHOP_PII_SALT (the tests' own)."""
+    customers = read_landed(shop["landing"], "shop", "customers")
+    expected = {
+        c["customer_id"]: hashlib.md5(
+            (TEST_PII_SALT + c["email"].strip().lower()).encode()
+        ).hexdigest()
+        for c in customers
+        if c["email"]
+    }
+    hashed = dict(
+        query(
+            shop["warehouse"],
+            "select customer_id, email_hash from staging.stg_shop__customers "
+            "where email_hash is not null",
+        )
     )
-    con = duckdb.connect(str(shop["warehouse"]), read_only=True)
-    leaks = []
-    for schema, table, column in columns:
-        values = {
-            value
-            for (value,) in con.execute(
-                f'select distinct "{column}" from {schema}.{table} where "{column}" is not null'
-            ).fetchall()
-        }
-        if values & secrets:
-            leaks.append(f"{schema}.{table}.{column}")
-    con.close()
-    assert leaks == []
+    assert hashed == expected
 
 
 TAMPERINGS = {

@@ -4,6 +4,7 @@ after it) and the landing files themselves (a second route to the same numbers).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -31,13 +32,34 @@ HEADLINE_VALUES = (
 def shop_on_duckdb(root: Path, start: dt.date, days: int, scale: float, seed: int) -> Path:
     """A simulated shop under ``root``, ingested and built on DuckDB (seeds and models only:
     test_warehouse_build runs the dbt tests); its warehouse file."""
-    landing, duckdb_file = root / "landing", root / "shop.duckdb"
+    landing, duckdb_file = root / "landing", root / "warehouse" / "shop.duckdb"
+    duckdb_file.parent.mkdir(parents=True, exist_ok=True)
     simulate(landing, start=start, days=days, scale=scale, seed=seed)
     assert ingest(duckdb_file, landing).ok
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SHOP_WAREHOUSE_PATH", str(duckdb_file))
         assert run_dbt(["build", "--quiet", "--resource-type", "seed", "--resource-type", "model"])
     return duckdb_file
+
+
+def use_shop(monkeypatch: pytest.MonkeyPatch, root: Path, first_day: dt.date) -> None:
+    """Point the pipeline's settings at a shop laid out under ``root`` as the helpers here
+    lay it out (landing/, warehouse/shop.duckdb, published/)."""
+    monkeypatch.setenv("SHOP_LANDING_DIR", str(root / "landing"))
+    monkeypatch.setenv("SHOP_WAREHOUSE_PATH", str(root / "warehouse" / "shop.duckdb"))
+    monkeypatch.setenv("SHOP_PUBLISHED_DIR", str(root / "published"))
+    monkeypatch.setenv("SHOP_FIRST_DAY", str(first_day))
+
+
+def published_file(root: Path) -> Path:
+    """The version file a shop's ``published/current.duckdb`` points to."""
+    return (root / "published" / "current.duckdb").resolve()
+
+
+def fingerprint(root: Path) -> tuple[str, str]:
+    """The published version's file name and content hash."""
+    current = published_file(root)
+    return current.name, hashlib.sha256(current.read_bytes()).hexdigest()
 
 
 def small_shop_on_duckdb(root: Path) -> Path:
@@ -72,6 +94,35 @@ def query(database: Path, sql: str, parameters: list | None = None) -> list[tupl
     con = duckdb.connect(str(database), read_only=True)
     try:
         return con.execute(sql, parameters or []).fetchall()
+    finally:
+        con.close()
+
+
+def personal_values(landing: Path) -> set[str]:
+    """Every customer name, email and phone the shop delivered (what must never be shown)."""
+    customers = read_landed(landing, "shop", "customers")
+    return {c[key] for c in customers for key in ("full_name", "email", "phone") if c[key]}
+
+
+def columns_holding(database: Path, schemas: tuple[str, ...], secrets: set[str]) -> list[str]:
+    """The text columns of ``schemas`` in which any value contains one of ``secrets``."""
+    listed = ", ".join(f"'{schema}'" for schema in schemas)
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            f"where table_schema in ({listed}) and data_type = 'VARCHAR'"
+        ).fetchall()
+        con.execute("create temporary table secrets (secret varchar)")
+        con.executemany("insert into secrets values (?)", [[secret] for secret in secrets])
+        return [
+            f"{schema}.{table}.{column}"
+            for schema, table, column in columns
+            if con.execute(
+                f"select count(*) from {schema}.{table} join secrets "
+                f'on contains("{column}", secret)'
+            ).fetchall()[0][0]
+        ]
     finally:
         con.close()
 

@@ -6,11 +6,20 @@ check stops publish. dbt tests appear as asset checks. The partition's shop-loca
 passed to dbt as vars (``window_start``, ``window_end``) for incremental models.
 """
 
-import json
-from collections.abc import Mapping
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    BackfillPolicy,
+)
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -20,11 +29,14 @@ from dagster_dbt import (
 )
 
 from orchestration import settings
+from orchestration.contract import load_contract
 from orchestration.ingest.assets import WAREHOUSE_POOL
 from orchestration.partitions import daily_partitions, window_days
 from orchestration.settings import PROJECT_ROOT
 from orchestration.transform import PROFILES_DIR, run_dbt
 
+#: dbt's saved parse state, which lets an invocation parse only the files that changed.
+PARTIAL_PARSE = "partial_parse.msgpack"
 DBT_PROJECT = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROFILES_DIR)
 #: What the manifest is parsed from: it is re-parsed when any of these is newer.
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests", "profiles")
@@ -67,6 +79,19 @@ class ShopTranslator(DagsterDbtTranslator):
             return AssetKey(["reference", name])
         return AssetKey([dbt_resource_props["fqn"][1], name])
 
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
+        """Seeds (reference data) wait for every raw table of the run: a run stopped by a raw
+        gate then builds nothing at all, not even reference tables and the dimensions made
+        from them alone."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if manifest["nodes"].get(unique_id, {}).get("resource_type") != "seed":
+            return spec
+        return spec.merge_attributes(
+            deps=[AssetKey(["raw", table.name]) for table in load_contract().tables]
+        )
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
         fqn = dbt_resource_props["fqn"]
         if dbt_resource_props["resource_type"] == "seed":
@@ -79,12 +104,32 @@ class ShopTranslator(DagsterDbtTranslator):
 TRANSLATOR = ShopTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def window_vars(context: AssetExecutionContext) -> list[str]:
-    """dbt --vars with the run's shop-local days (empty for an unpartitioned run)."""
-    if not context.has_partition_key_range:
-        return []
-    days = window_days(context.partition_time_window)
-    return ["--vars", json.dumps({"window_start": str(days[0]), "window_end": str(days[-1])})]
+@contextlib.contextmanager
+def run_window(context: AssetExecutionContext) -> Iterator[None]:
+    """The run's shop-local days in the environment of its dbt invocations (macro
+    run_window), not as --vars: changed vars make dbt parse the whole project again, a
+    changed environment read only at execution does not."""
+    names = ("SHOP_WINDOW_START", "SHOP_WINDOW_END")
+    if context.has_partition_key_range:
+        days = window_days(context.partition_time_window)
+        os.environ.update(zip(names, (str(days[0]), str(days[-1])), strict=True))
+    try:
+        yield
+    finally:
+        for name in names:
+            os.environ.pop(name, None)
+
+
+def keep_partial_parse(invocation_target: Path) -> None:
+    """Offer the invocation's partial-parse state to the next one (each dbt invocation gets
+    its own target folder, seeded from this one): the next run parses only what changed."""
+    state = invocation_target / PARTIAL_PARSE
+    if state.exists():
+        shared = Path(os.environ.get("DBT_TARGET_PATH", PROJECT_ROOT / "target"))
+        shared.mkdir(parents=True, exist_ok=True)
+        temporary = shared / f".{PARTIAL_PARSE}.{os.getpid()}"
+        shutil.copyfile(state, temporary)
+        os.replace(temporary, shared / PARTIAL_PARSE)
 
 
 def layer_assets(name: str, select: str) -> AssetsDefinition:
@@ -101,8 +146,11 @@ def layer_assets(name: str, select: str) -> AssetsDefinition:
     def _build(context: AssetExecutionContext, dbt: DbtCliResource):
         settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
         # buildable: a test runs in the step that builds the last of its parents
-        arguments = ["build", "--indirect-selection", "buildable", *window_vars(context)]
-        yield from dbt.cli(arguments, context=context).stream()
+        arguments = ["build", "--indirect-selection", "buildable"]
+        with run_window(context):
+            invocation = dbt.cli(arguments, context=context)
+            yield from invocation.stream()
+        keep_partial_parse(invocation.target_path)
 
     return _build
 
