@@ -65,11 +65,11 @@ chromium:
 # threads there (one by default, for real shops: see the profile), and the test modules
 # split over two pytest workers.
 test: $(STAMP) java postgres chromium lint
-	SHOP_DBT_THREADS=2 $(PY) -m pytest -n 2 --dist loadscope
+	SHOP_DBT_THREADS=2 $(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 # The long reliability variants (a run killed at every stage), on top of make test's.
 reliability: $(STAMP)
-	SHOP_DBT_THREADS=2 $(PY) -m pytest -m long
+	SHOP_DBT_THREADS=2 $(PY) -m pytest -n 2 --dist load -m long
 
 lint: $(STAMP)
 	.venv/bin/ruff check .

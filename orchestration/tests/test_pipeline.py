@@ -134,17 +134,12 @@ KILL_POINTS = {
     "marts": dbt_layer_running("marts"),
     "publish": publishing,
 }
-#: The kill points `make test` runs (each costs two runs); `make reliability` runs them all.
-FAST_KILL_POINTS = ("staging",)
 
 
-@pytest.mark.parametrize(
-    "point",
-    [
-        pytest.param(point, marks=() if point in FAST_KILL_POINTS else pytest.mark.long)
-        for point in KILL_POINTS
-    ],
-)
+#: Each kill costs two runs of the pipeline: `make reliability` runs them; `make test` has
+#: the fast process faults (a publishing process that dies mid-write: test_publish.py).
+@pytest.mark.long
+@pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_a_killed_run_publishes_nothing_and_its_rerun_equals_an_uninterrupted_one(
     point: str, pipeline_shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -433,6 +433,19 @@ def test_a_failure_at_any_step_leaves_a_whole_version_current(
         con.close()
 
 
+def publish_in_a_process(script: str, work: Path, pub: Path) -> subprocess.CompletedProcess:
+    """Run a publishing script (given the work database and published directory) in its
+    own process, which may die or hit limits without harming the test's."""
+    return subprocess.run(
+        [sys.executable, "-c", script, str(work), str(pub)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 CRASH = """
 import os, sys
 from orchestration.publish import publisher
@@ -451,14 +464,7 @@ def test_a_crashed_process_leaves_the_previous_version_and_is_cleaned_up(
     publish(work, pub, run_id="run-1", checks=CHECKS)
     before = fingerprint(pub)
     build_work(work, 2)
-    crashed = subprocess.run(
-        [sys.executable, "-c", CRASH, str(work), str(pub)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    crashed = publish_in_a_process(CRASH, work, pub)
     assert crashed.returncode == 3, crashed.stderr
     left = leftovers(pub)
     assert any(name.startswith("versions/.shop_v000002.duckdb.") for name in left), left
@@ -630,14 +636,7 @@ def test_a_full_disk_during_publish_leaves_the_previous_version(work: Path, pub:
     publish(work, pub, run_id="run-1", checks=CHECKS)
     before = fingerprint(pub)
     build_work(work, 2)
-    full = subprocess.run(
-        [sys.executable, "-c", FULL_DISK, str(work), str(pub)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    full = publish_in_a_process(FULL_DISK, work, pub)
     assert full.returncode == 1
     message = full.stderr.strip().splitlines()[-1]
     assert message.startswith("orchestration.publish.publisher.PublishError: writing version 2")
@@ -670,6 +669,7 @@ while not (Path(stop).exists() and len(reads) + len(errors) >= 250):
             con.close()
     except Exception as error:
         errors.append(repr(error))
+    Path(out + ".ready").touch()  # reading: the publishes may start
 Path(out).write_text(json.dumps({"reads": reads, "errors": errors}))
 """
 
@@ -696,6 +696,10 @@ def test_reader_processes_see_whole_versions_through_ten_publishes(
         for i in range(4)
     ]
     try:
+        deadline = time.monotonic() + 120
+        while not all((tmp_path / f"reader-{i}.json.ready").exists() for i in range(4)):
+            assert time.monotonic() < deadline, "the readers did not start"
+            time.sleep(0.05)
         for version in range(2, 12):
             publish_version(work, pub, version, keep=3)  # a refresh, then its publish
             time.sleep(0.1)

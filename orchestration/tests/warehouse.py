@@ -105,7 +105,7 @@ def personal_values(landing: Path) -> set[str]:
 
 
 def columns_holding(database: Path, schemas: tuple[str, ...], secrets: set[str]) -> list[str]:
-    """The text columns of ``schemas`` in which any value contains one of ``secrets``."""
+    """The text columns of ``schemas`` in which any value equals one of ``secrets``."""
     listed = ", ".join(f"'{schema}'" for schema in schemas)
     con = duckdb.connect(str(database), read_only=True)
     try:
@@ -119,8 +119,8 @@ def columns_holding(database: Path, schemas: tuple[str, ...], secrets: set[str])
             f"{schema}.{table}.{column}"
             for schema, table, column in columns
             if con.execute(
-                f"select count(*) from {schema}.{table} join secrets "
-                f'on contains("{column}", secret)'
+                f'select count(*) from {schema}.{table} where "{column}" in '
+                "(select secret from secrets)"
             ).fetchall()[0][0]
         ]
     finally:
