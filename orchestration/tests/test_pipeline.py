@@ -112,8 +112,10 @@ def descendants(root: int) -> list[str]:
 
 
 def dbt_layer_running(layer: str) -> Callable[[Path, int], bool]:
+    """The layer's dbt step runs (selected by path, or by its nodes' names)."""
+    marks = (f"models/{layer}", f"shop_indicators.{layer}.")
     return lambda root, pid: any(
-        "dbt build" in line and f"models/{layer}" in line for line in descendants(pid)
+        "dbt build" in line and any(mark in line for mark in marks) for line in descendants(pid)
     )
 
 
@@ -122,8 +124,14 @@ def publishing(root: Path, pid: int) -> bool:
 
 
 def ingesting(root: Path, pid: int) -> bool:
-    """The run writes the warehouse before any dbt step: the ingest (or its raw checks)."""
-    return (root / "warehouse" / "shop.duckdb.wal").exists() and not descendants(pid)
+    """The run holds the warehouse open before any dbt step: the ingest (or the raw
+    checks right after it)."""
+    warehouse = str(root / "warehouse" / "shop.duckdb")
+    try:
+        held = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+    except OSError:  # the process ended, or a descriptor closed while being read
+        return False
+    return warehouse in held and not any("dbt" in line for line in descendants(pid))
 
 
 #: Where a run is killed (SIGKILL, the whole process group): a test of each.
