@@ -152,28 +152,32 @@ def _select_expressions(table: Table) -> list[str]:
 
 
 def staging_sql(table: Table) -> str:
-    key = ", ".join(f"'{name}'" for name in table.primary_key)
-    version = f"'{table.updated_at}'" if table.updated_at else "none"
+    relation = f"source('{table.source}', '{table.name}')"
     select_list = ",\n        ".join(_select_expressions(table))
-    where = ""
+    where = None
     if table.staging == "incremental":
         day = f"{_time_prefix(table.column(table.event_time))}_date"
         config = f"{{{{ config(**incremental_by_day('{day}')) }}}}\n"
-        where = (
-            f",\n        where=rebuilt_days_only(shop_date('{table.event_time}'), '{table.source}')"
-        )
+        where = f"rebuilt_days_only(shop_date('{table.event_time}'), '{table.source}')"
     elif table.staging == "table":
         config = "{{ config(materialized='table') }}\n"
     else:
         config = ""
+    if table.updated_at:
+        key = ", ".join(f"'{name}'" for name in table.primary_key)
+        arguments = [relation, f"key_columns=[{key}]", f"updated_at='{table.updated_at}'"]
+        arguments += [f"where={where}"] if where else []
+        rows = "{{ latest_version(\n        " + ",\n        ".join(arguments) + "\n    ) }}"
+    else:
+        # delivered once per record: the raw gate's duplicate_key rule already keeps one row
+        # per key in raw (staging's unique test checks it again), so no ranking pass
+        rows = f"select * from {{{{ {relation} }}}}" + (
+            f"\n    where {{{{ {where} }}}}" if where else ""
+        )
     return f"""{config}-- {HEADER}
 with source as (
 
-    {{{{ latest_version(
-        source('{table.source}', '{table.name}'),
-        key_columns=[{key}],
-        updated_at={version}{where}
-    ) }}}}
+    {rows}
 
 ),
 
@@ -257,7 +261,7 @@ def _staging_model(contract: Contract, table: Table) -> dict:
     versions = (
         f"latest version by {table.updated_at}"
         if table.updated_at
-        else "one row per key (repeated deliveries: latest export wins)"
+        else "one row per key (the raw gate refuses a key delivered twice)"
     )
     model: dict = {
         "name": staging_model_name(table),

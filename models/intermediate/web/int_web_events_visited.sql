@@ -19,6 +19,7 @@ final as (
         sessions.visit_id,
         sessions.is_visit_start,
         sessions.seconds_to_next_event,
+        sessions.is_exit_page,
         events.event_id,
         events.event_at,
         events.event_at_local,

@@ -42,9 +42,7 @@ final as (
         events.page_load_ms,
         events.is_visit_start as is_landing_page,
         events.seconds_to_next_event as time_on_page_seconds,
-        lead(events.event_id) over (
-            partition by events.visit_id order by events.event_at, events.event_id
-        ) is null as is_exit_page
+        events.is_exit_page
     from events
     left join customers on events.customer_id = customers.customer_id
     left join products on events.sku_id = products.sku_id

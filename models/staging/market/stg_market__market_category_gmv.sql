@@ -1,11 +1,7 @@
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
-    {{ latest_version(
-        source('market', 'market_category_gmv'),
-        key_columns=['report_month', 'category_l1'],
-        updated_at=none
-    ) }}
+    select * from {{ source('market', 'market_category_gmv') }}
 
 ),
 

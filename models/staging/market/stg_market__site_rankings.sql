@@ -1,11 +1,7 @@
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
-    {{ latest_version(
-        source('market', 'site_rankings'),
-        key_columns=['report_month', 'ranking_provider'],
-        updated_at=none
-    ) }}
+    select * from {{ source('market', 'site_rankings') }}
 
 ),
 

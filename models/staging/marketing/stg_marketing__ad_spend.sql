@@ -1,11 +1,7 @@
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
-    {{ latest_version(
-        source('marketing', 'ad_spend'),
-        key_columns=['spend_date', 'campaign_id'],
-        updated_at=none
-    ) }}
+    select * from {{ source('marketing', 'ad_spend') }}
 
 ),
 

@@ -1,11 +1,7 @@
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
-    {{ latest_version(
-        source('monitoring', 'probes'),
-        key_columns=['probe_id'],
-        updated_at=none
-    ) }}
+    select * from {{ source('monitoring', 'probes') }}
 
 ),
 

@@ -1,11 +1,7 @@
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
-    {{ latest_version(
-        source('shop', 'order_lines'),
-        key_columns=['order_line_id'],
-        updated_at=none
-    ) }}
+    select * from {{ source('shop', 'order_lines') }}
 
 ),
 

@@ -1,11 +1,7 @@
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
-    {{ latest_version(
-        source('shop', 'sku_costs'),
-        key_columns=['sku_id', 'valid_from'],
-        updated_at=none
-    ) }}
+    select * from {{ source('shop', 'sku_costs') }}
 
 ),
 

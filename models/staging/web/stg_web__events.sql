@@ -2,12 +2,8 @@
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
-    {{ latest_version(
-        source('web', 'events'),
-        key_columns=['event_id'],
-        updated_at=none,
-        where=rebuilt_days_only(shop_date('event_at'), 'web')
-    ) }}
+    select * from {{ source('web', 'events') }}
+    where {{ rebuilt_days_only(shop_date('event_at'), 'web') }}
 
 ),
 

@@ -1,11 +1,7 @@
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
-    {{ latest_version(
-        source('wms', 'inventory_snapshots'),
-        key_columns=['snapshot_date', 'warehouse_id', 'sku_id'],
-        updated_at=none
-    ) }}
+    select * from {{ source('wms', 'inventory_snapshots') }}
 
 ),
 

@@ -1,11 +1,7 @@
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
-    {{ latest_version(
-        source('wms', 'warehouse_costs'),
-        key_columns=['cost_date', 'warehouse_id', 'cost_type'],
-        updated_at=none
-    ) }}
+    select * from {{ source('wms', 'warehouse_costs') }}
 
 ),
 
