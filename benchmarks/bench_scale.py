@@ -159,9 +159,14 @@ def build(target: Path) -> dict:
     (sum of its nodes' execution times: two threads run them side by side) and the slowest
     models."""
     result = dbt(["build"], target)
-    nodes = json.loads((target / "run_results.json").read_text())["results"]
     manifest = json.loads((target / "manifest.json").read_text())
     manifest["nodes"].update(manifest.get("unit_tests", {}))
+    # run results also list the exposures (no work): nodes only
+    nodes = [
+        node
+        for node in json.loads((target / "run_results.json").read_text())["results"]
+        if node["unique_id"] in manifest["nodes"]
+    ]
     layers: dict[str, float] = {}
     for node in nodes:
         layer = layer_of(node["unique_id"], manifest)

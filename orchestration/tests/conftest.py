@@ -2,7 +2,8 @@
 
 ``make test`` runs the modules on two pytest-xdist workers. dbt writes its manifest, run
 results and logs under one target folder, so each worker gets its own; the controller parses
-the project once before the workers start, so that no two processes parse it at once.
+the project once before the workers start, so that no two processes parse it at once. The
+modules reading the shared June shop go to one worker together, which builds it once.
 """
 
 import datetime as dt
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from orchestration.settings import PROJECT_ROOT
 from orchestration.tests.warehouse import published_shop
@@ -45,6 +47,23 @@ def pytest_configure(config: pytest.Config) -> None:
 def june_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published directory of a 35-day shop built on DuckDB and published once."""
     return published_shop(tmp_path_factory.mktemp("june_shop"), JUNE_SHOP_START, JUNE_SHOP_DAYS)
+
+
+#: The modules that read june_shop: one unit of work for pytest-xdist.
+JUNE_SHOP_READERS = ("test_dashboard", "test_semantic_layer")
+
+
+class JuneShopScheduling(LoadScopeScheduling):
+    """Modules as units of work (``--dist loadscope``), the June shop's readers as one."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        scope = super()._split_scope(nodeid)
+        module = Path(scope.split("::", 1)[0]).stem
+        return "june_shop" if module in JUNE_SHOP_READERS else scope
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadScopeScheduling | None:
+    return JuneShopScheduling(config, log) if config.getoption("dist") == "loadscope" else None
 
 
 #: Modules that take minutes, scheduled first so that the two workers finish together.

@@ -2,7 +2,8 @@
 
 A small shop is built and published once. Each case copies it, damages one export day's
 landing files the way real exports go wrong, and runs that day through the pipeline while a
-reader queries the published warehouse in a loop. It asserts the exact outcome:
+reader queries the published warehouse in a loop; cases that stop at the same stage and damage
+different tables share a run (function shared_runs). Each case asserts its exact outcome:
 
 - a blocking defect: the run fails; the gate that stopped it names the defect's rule or
   message in what the operator reads (``orchestration.run.problems``); nothing downstream
@@ -129,6 +130,7 @@ class Defect:
     damage: Callable[[Path], None]
     gate: str  # the start of the operator's line that names the stop ("" : it must not stop)
     says: str  # what that line must say
+    table: str  # the raw table it damages ("": none)
 
 
 HARMLESS = ""
@@ -139,6 +141,7 @@ CATALOG = {
         lambda landing: drop_csv_column(orders_csv(landing), "order_total", encoding_of("shop")),
         "STEP FAILED raw__orders",
         "[missing_column] column 'order_total'",
+        table="orders",
     ),
     "extra column": Defect(
         lambda landing: replace_in_csv(
@@ -146,6 +149,7 @@ CATALOG = {
         ),
         "STEP FAILED raw__orders",
         "[extra_column] column 'note'",
+        table="orders",
     ),
     "renamed column": Defect(
         lambda landing: replace_in_csv(
@@ -153,22 +157,31 @@ CATALOG = {
         ),
         "STEP FAILED raw__orders",
         "unexpected columns present: ['order_time']",
+        table="orders",
     ),
     "wrong type": Defect(
         change("web", "events", as_text("page_load_ms")),
         "STEP FAILED raw__events",
         "[wrong_type] column 'page_load_ms'",
+        table="events",
     ),
     "UTF-8 file where GBK is declared": Defect(
-        utf8_customers, "STEP FAILED raw__customers", "[encoding]: the file is UTF-8 but"
+        utf8_customers,
+        "STEP FAILED raw__customers",
+        "[encoding]: the file is UTF-8 but",
+        table="customers",
     ),
     "GBK bytes where UTF-8 is declared": Defect(
-        gbk_bytes_in_a_utf8_file, "STEP FAILED raw__picking_exceptions", "[encoding]"
+        gbk_bytes_in_a_utf8_file,
+        "STEP FAILED raw__picking_exceptions",
+        "[encoding]",
+        table="picking_exceptions",
     ),
     "empty file": Defect(
         lambda landing: orders_csv(landing).write_bytes(b""),
         "STEP FAILED raw__orders",
         "[empty_file]",
+        table="orders",
     ),
     "truncated Parquet": Defect(
         lambda landing: events_parquet(landing).write_bytes(
@@ -176,93 +189,112 @@ CATALOG = {
         ),
         "STEP FAILED raw__events",
         "[unreadable_file]",
+        table="events",
     ),
     # raw suites (gate 1b): the rule that broke, with sample rows
     "duplicate event ids across files": Defect(
-        duplicate_events_in_a_second_file, "CHECK FAILED raw/events:raw_suite", "duplicate_key"
+        duplicate_events_in_a_second_file,
+        "CHECK FAILED raw/events:raw_suite",
+        "duplicate_key",
+        table="events",
     ),
     "duplicate orders": Defect(
         change("shop", "orders", lambda d: pa.concat_tables([d, d.slice(0, 2)])),
         "CHECK FAILED raw/orders:raw_suite",
         "duplicate_key",
+        table="orders",
     ),
     "null primary key": Defect(
         change("shop", "order_lines", lambda d: set_value(d, "order_line_id", 0, None)),
         "CHECK FAILED raw/order_lines:raw_suite",
         "null_key",
+        table="order_lines",
     ),
     "negative amount": Defect(
         change("shop", "payments", lambda d: set_value(d, "amount", 0, -50)),
         "CHECK FAILED raw/payments:raw_suite",
         "bad_amount_amount",
+        table="payments",
     ),
     "absurd amount": Defect(
         change("shop", "orders", lambda d: set_value(d, "order_total", 0, 99_999_999)),
         "CHECK FAILED raw/orders:raw_suite",
         "bad_amount_order_total",
+        table="orders",
     ),
     "timestamp in the future": Defect(
         change("shop", "payments", shifted("attempted_at", dt.timedelta(days=30))),
         "CHECK FAILED raw/payments:raw_suite",
         "impossible_time_attempted_at",
+        table="payments",
     ),
     "timestamp before the shop opened": Defect(
         change("shop", "orders", lambda d: set_value(d, "placed_at", 0, dt.datetime(2019, 5, 1))),
         "CHECK FAILED raw/orders:raw_suite",
         "impossible_time_placed_at",
+        table="orders",
     ),
     "orphan SKU": Defect(
         change("shop", "order_lines", lambda d: set_value(d, "sku_id", 0, "SKU-UNKNOWN")),
         "CHECK FAILED raw/order_lines:raw_suite",
         "orphan_sku_id",
+        table="order_lines",
     ),
     "orphan customer": Defect(
         change("shop", "orders", lambda d: set_value(d, "customer_id", 0, "C-UNKNOWN")),
         "CHECK FAILED raw/orders:raw_suite",
         "orphan_customer_id",
+        table="orders",
     ),
     "orphan warehouse": Defect(
         change("wms", "inventory_snapshots", lambda d: set_value(d, "warehouse_id", 0, "WH-X")),
         "CHECK FAILED raw/inventory_snapshots:raw_suite",
         "orphan_warehouse_id",
+        table="inventory_snapshots",
     ),
     "unknown payment method": Defect(
         change("shop", "payments", lambda d: set_value(d, "payment_method", 0, "crypto_wallet")),
         "CHECK FAILED raw/payments:raw_suite",
         "unknown_payment_method",
+        table="payments",
     ),
     "currency mix-up": Defect(
         change("shop", "orders", lambda d: map_column(d, "currency", lambda _: "USD")),
         "CHECK FAILED raw/orders:raw_suite",
         "unknown_currency",
+        table="orders",
     ),
     "time-zone mix-up": Defect(
         # shop time (UTC+8) written as if it were UTC
         change("web", "events", shifted("event_at", dt.timedelta(hours=8))),
         "CHECK FAILED raw/events:raw_suite",
         "off_day_share",
+        table="events",
     ),
     "a day without web events": Defect(
         change("web", "events", lambda d: d.slice(0, 0)),
         "CHECK FAILED raw/events:raw_suite",
         "volume_ratio",
+        table="events",
     ),
     "a stale re-export": Defect(
-        stale_web_events, "CHECK FAILED raw/events:raw_suite", "stale_hours"
+        stale_web_events, "CHECK FAILED raw/events:raw_suite", "stale_hours", table="events"
     ),
     # dbt tests (gates 2 and 3)
     "order lines that disagree with the order total": Defect(
         change("shop", "orders", lambda d: map_column(d, "items_amount", lambda a: a + 10)),
         "CHECK FAILED marts/fct_orders:",
         "assert_line_totals_match_order_totals",
+        table="orders",
     ),
     "delivered before shipped": Defect(
         change("wms", "shipments", delivered_before_shipped),
         "CHECK FAILED marts/fct_shipments:",
         "delivery_hours",
+        table="shipments",
     ),
     # harmless
-    "a day delivered twice": Defect(nothing, HARMLESS, ""),
+    "a day delivered twice": Defect(nothing, HARMLESS, "", table=""),
 }
 
 
@@ -310,38 +342,82 @@ class Reader:
         self.thread.join()
 
 
-@pytest.mark.parametrize("defect", list(CATALOG))
+def stage(case: Defect) -> str:
+    """Where a case must stop: at raw (ingest or raw suites), at dbt tests (which need every
+    raw gate passed), or nowhere."""
+    if case.gate == HARMLESS:
+        return "nowhere"
+    return "dbt" if case.gate.startswith("CHECK FAILED marts") else "raw"
+
+
+def shared_runs() -> list[tuple[str, ...]]:
+    """The cases in as few pipeline runs as can share one: cases stopping at the same stage,
+    each damaging a different table (so each gate's line is its own case's)."""
+    runs: list[list[str]] = []
+    for name, case in CATALOG.items():
+        fits = (
+            run
+            for run in runs
+            if stage(CATALOG[run[0]]) == stage(case) != "nowhere"
+            and case.table not in {CATALOG[other].table for other in run}
+        )
+        run = next(fits, None)
+        if run is None:
+            runs.append([name])
+        else:
+            run.append(name)
+    return [tuple(run) for run in runs]
+
+
+@pytest.mark.parametrize("defects", shared_runs(), ids=" + ".join)
 def test_each_bad_input_is_stopped_or_harmless(
-    defect: str, published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    defects: tuple[str, ...], published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    case = CATALOG[defect]
+    cases = [CATALOG[defect] for defect in defects]
     root = tmp_path / "shop"
     shutil.copytree(published, root, symlinks=True)
     use_shop(monkeypatch, root, START)
     before, previous = fingerprint(root), published_file(root)
-    case.damage(root / "landing")
+    for case in cases:
+        case.damage(root / "landing")
 
     with Reader(root) as reader:
         result = run_days(DAY, DAY)
 
     lines = problems(result)
     assert reader.errors == [] and reader.versions
-    if case.gate == HARMLESS:
+    if stage(cases[0]) == "nowhere":
         assert result.success, lines
         assert published_file(root) != previous  # a new version …
         assert differences(previous, published_file(root), ("marts", "reference")) == {}
         assert reader.versions == sorted(reader.versions) and set(reader.versions) <= {1, 2}
         return
     assert not result.success
-    assert any(line.startswith(case.gate) and case.says in line for line in lines), lines
+    for defect, case in zip(defects, cases, strict=True):
+        assert any(line.startswith(case.gate) and case.says in line for line in lines), (
+            defect,
+            lines,
+        )
     done = built(result)
     assert "published/warehouse" not in done
-    if case.gate.startswith(("STEP FAILED raw", "CHECK FAILED raw")):
-        # only dimensions built from seeds alone (no raw input) may still refresh
-        downstream = ("staging/", "intermediate/", "marts/fct_", "marts/dim_customer")
+    if stage(cases[0]) == "raw":
+        downstream = ("reference/", "staging/", "intermediate/", "marts/")
         assert not {key for key in done if key.startswith(downstream)}, done
     assert fingerprint(root) == before
     assert set(reader.versions) == {1}
+
+
+def test_runs_share_no_table_and_hold_every_case_once() -> None:
+    runs = shared_runs()
+    assert sorted(name for run in runs for name in run) == sorted(CATALOG)
+    for run in runs:
+        assert len({stage(CATALOG[name]) for name in run}) == 1, run
+        assert len({CATALOG[name].table for name in run}) == len(run), run
+    # the orders export carries the most raw-stage cases: one run each
+    orders = [
+        name for name, case in CATALOG.items() if (stage(case), case.table) == ("raw", "orders")
+    ]
+    assert len([run for run in runs if stage(CATALOG[run[0]]) == "raw"]) == len(orders)
 
 
 def test_the_catalog_has_every_kind_the_readme_lists() -> None:
