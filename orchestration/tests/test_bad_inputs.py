@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -46,35 +44,36 @@ from orchestration.tests.damage import (
     set_value,
 )
 from orchestration.tests.hashes import differences
+from orchestration.tests.readers import Readers
 from orchestration.tests.warehouse import (
+    RERUN_DAY,
+    SHOP_DAYS,
+    SHOP_START,
     fingerprint,
     published_file,
     published_shop,
     use_shop,
 )
 
-START, DAYS = dt.date(2025, 6, 10), 10
-DAY = START + dt.timedelta(days=7)
-
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shop, built on DuckDB and published once (version 1); cases copy it."""
     root = tmp_path_factory.mktemp("catalog")
-    published_shop(root, START, DAYS, seed=5)
+    published_shop(root, SHOP_START, SHOP_DAYS, seed=5)
     return root
 
 
 def orders_csv(landing: Path) -> Path:
-    return landing_file(landing, "shop", "orders", DAY)
+    return landing_file(landing, "shop", "orders", RERUN_DAY)
 
 
 def events_parquet(landing: Path) -> Path:
-    return landing_file(landing, "web", "events", DAY)
+    return landing_file(landing, "web", "events", RERUN_DAY)
 
 
 def change(source: str, table: str, how: Callable[[pa.Table], pa.Table]) -> Callable[[Path], None]:
-    return lambda landing: rewrite(landing, source, table, DAY, how)
+    return lambda landing: rewrite(landing, source, table, RERUN_DAY, how)
 
 
 def as_text(column: str) -> Callable[[pa.Table], pa.Table]:
@@ -101,23 +100,25 @@ def delivered_before_shipped(data: pa.Table) -> pa.Table:
 
 def stale_web_events(landing: Path) -> None:
     """The day's web export is yesterday's file again."""
-    yesterday = landing_file(landing, "web", "events", DAY - dt.timedelta(days=1))
+    yesterday = landing_file(landing, "web", "events", RERUN_DAY - dt.timedelta(days=1))
     shutil.copyfile(yesterday, events_parquet(landing))
 
 
 def duplicate_events_in_a_second_file(landing: Path) -> None:
-    events = read_landed_table(landing, "web", "events", DAY)
-    write_landing_file(landing, load_contract().table("web", "events"), DAY, events[:3], part=1)
+    events = read_landed_table(landing, "web", "events", RERUN_DAY)
+    write_landing_file(
+        landing, load_contract().table("web", "events"), RERUN_DAY, events[:3], part=1
+    )
 
 
 def gbk_bytes_in_a_utf8_file(landing: Path) -> None:
-    path = landing_file(landing, "wms", "picking_exceptions", DAY)
+    path = landing_file(landing, "wms", "picking_exceptions", RERUN_DAY)
     path.write_bytes(path.read_bytes().replace(b"\n", b"\n" + "仓库".encode("gbk"), 1))
 
 
 def utf8_customers(landing: Path) -> None:
     """The customers export (Chinese names) saved as UTF-8, though the source says GBK."""
-    path = landing_file(landing, "shop", "customers", DAY)
+    path = landing_file(landing, "shop", "customers", RERUN_DAY)
     path.write_bytes(path.read_bytes().decode("gbk").encode("utf-8"))
 
 
@@ -306,42 +307,6 @@ def built(result) -> set[str]:
     }
 
 
-class Reader:
-    """Queries the published warehouse in a loop (a new read-only connection each time, as
-    BI tools do) while a run goes on: the versions it saw, and any error."""
-
-    def __init__(self, root: Path) -> None:
-        self.current = root / "published" / "current.duckdb"
-        self.versions: list[int] = []
-        self.errors: list[BaseException] = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.read)
-
-    def read(self) -> None:
-        while not self.stop.is_set():
-            try:
-                con = duckdb.connect(str(self.current), read_only=True)
-                try:
-                    (version,) = con.execute(
-                        "select max(version) from meta.publications"
-                    ).fetchall()[0]
-                    con.execute("select sum(gmv) from marts.fct_orders").fetchall()
-                finally:
-                    con.close()
-                self.versions.append(version)
-            except BaseException as error:  # any reader error fails the test
-                self.errors.append(error)
-            self.stop.wait(0.05)
-
-    def __enter__(self) -> Reader:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        self.thread.join()
-
-
 def stage(case: Defect) -> str:
     """Where a case must stop: at raw (ingest or raw suites), at dbt tests (which need every
     raw gate passed), or nowhere."""
@@ -376,21 +341,22 @@ def test_each_bad_input_is_stopped_or_harmless(
     cases = [CATALOG[defect] for defect in defects]
     root = tmp_path / "shop"
     shutil.copytree(published, root, symlinks=True)
-    use_shop(monkeypatch, root, START)
+    use_shop(monkeypatch, root, SHOP_START)
     before, previous = fingerprint(root), published_file(root)
     for case in cases:
         case.damage(root / "landing")
 
-    with Reader(root) as reader:
-        result = run_days(DAY, DAY)
+    with Readers(root / "published" / "current.duckdb", tmp_path / "readers") as readers:
+        result = run_days(RERUN_DAY, RERUN_DAY)
 
     lines = problems(result)
-    assert reader.errors == [] and reader.versions
+    assert readers.errors == [[]]
+    [versions] = readers.versions()
     if stage(cases[0]) == "nowhere":
         assert result.success, lines
         assert published_file(root) != previous  # a new version …
         assert differences(previous, published_file(root), ("marts", "reference")) == {}
-        assert reader.versions == sorted(reader.versions) and set(reader.versions) <= {1, 2}
+        assert versions == sorted(versions) and set(versions) <= {1, 2}
         return
     assert not result.success
     for defect, case in zip(defects, cases, strict=True):
@@ -404,7 +370,7 @@ def test_each_bad_input_is_stopped_or_harmless(
         downstream = ("reference/", "staging/", "intermediate/", "marts/")
         assert not {key for key in done if key.startswith(downstream)}, done
     assert fingerprint(root) == before
-    assert set(reader.versions) == {1}
+    assert set(versions) == {1}
 
 
 def test_runs_share_no_table_and_hold_every_case_once() -> None:

@@ -31,6 +31,9 @@ from orchestration.tests.damage import (
 )
 from orchestration.tests.hashes import differences
 from orchestration.tests.warehouse import (
+    RERUN_DAY,
+    SHOP_DAYS,
+    SHOP_START,
     columns_holding,
     fingerprint,
     personal_values,
@@ -38,18 +41,15 @@ from orchestration.tests.warehouse import (
     use_shop,
 )
 
-START, DAYS = dt.date(2025, 6, 10), 10
-DAY = START + dt.timedelta(days=7)
-
 
 @pytest.fixture(scope="module")
 def pipeline_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shop run through the whole pipeline and published once (version 1)."""
     root = tmp_path_factory.mktemp("pipeline")
-    simulate(root / "landing", START, DAYS, scale=0.03, seed=5)
+    simulate(root / "landing", SHOP_START, SHOP_DAYS, scale=0.03, seed=5)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        use_shop(monkeypatch, root, START)
-        result = run_days(START, START + dt.timedelta(days=DAYS - 1))
+        use_shop(monkeypatch, root, SHOP_START)
+        result = run_days(SHOP_START, SHOP_START + dt.timedelta(days=SHOP_DAYS - 1))
     assert result.success, problems(result)
     return root
 
@@ -153,13 +153,14 @@ def test_a_killed_run_publishes_nothing_and_its_rerun_equals_an_uninterrupted_on
 ) -> None:
     root = tmp_path / "shop"
     shutil.copytree(pipeline_shop, root, symlinks=True)
-    use_shop(monkeypatch, root, START)
+    use_shop(monkeypatch, root, SHOP_START)
     before = fingerprint(root)
     # the day's orders are exported again (the same rows, another order), so the ingest
     # has work to do
-    rewrite(root / "landing", "shop", "orders", DAY, reversed_rows)
+    rewrite(root / "landing", "shop", "orders", RERUN_DAY, reversed_rows)
+    day = str(RERUN_DAY)
     run = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.run", "--start", str(DAY), "--end", str(DAY)],
+        [sys.executable, "-m", "orchestration.run", "--start", day, "--end", day],
         cwd=PROJECT_ROOT,
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,
@@ -174,7 +175,7 @@ def test_a_killed_run_publishes_nothing_and_its_rerun_equals_an_uninterrupted_on
     run.wait()
     assert fingerprint(root) == before  # readers still see the previous version
 
-    result = run_days(DAY, DAY)
+    result = run_days(RERUN_DAY, RERUN_DAY)
 
     assert result.success, problems(result)
     current = published_file(root)

@@ -32,6 +32,7 @@ from orchestration.publish import (
 )
 from orchestration.publish.cli import main
 from orchestration.settings import PROJECT_ROOT
+from orchestration.tests.readers import Readers
 
 CHECKS = {"dbt_build": True, "great_expectations": True, "reconciliation": True}
 PRODUCTS = [(1, "green tea", "drinks"), (2, "tea cup", "kitchen")]
@@ -302,43 +303,29 @@ def test_second_publish_switches_new_readers_and_keeps_old_ones(work: Path, pub:
     ]
 
 
-def test_readers_never_break_while_publishes_run(work: Path, pub: Path) -> None:
+def test_an_open_connection_keeps_its_version_through_publishes_and_pruning(
+    work: Path, pub: Path
+) -> None:
+    """A reader that keeps one connection open (opened on version 1) reads version 1 the
+    whole time, also once newer publishes have pruned that version's file. (Readers that
+    connect anew for each query: test_reader_processes_see_whole_versions_…)"""
     publish(work, pub, run_id="run-1", checks=CHECKS)
     stop = threading.Event()
     errors: list[BaseException] = []
-    seen: dict[str, list[int]] = {}
-
+    seen: list[int] = []
     held = duckdb.connect(str(pub / "current.duckdb"), read_only=True)  # opened on version 1
 
-    def holder() -> None:  # one connection open the whole time: always version 1
-        seen["holder"] = []
+    def hold() -> None:
         try:
             while not stop.is_set():
-                seen["holder"].append(seen_version(held))
+                seen.append(seen_version(held))
         except BaseException as error:
             errors.append(error)
         finally:
             held.close()
 
-    def reopener(name: str) -> None:  # new connections: each sees one version, never older
-        seen[name] = []
-        try:
-            while not stop.is_set():
-                con = duckdb.connect(str(pub / "current.duckdb"), read_only=True)
-                try:
-                    versions = {seen_version(con) for _ in range(3)}
-                finally:
-                    con.close()
-                assert len(versions) == 1, versions
-                seen[name] += versions
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=holder)] + [
-        threading.Thread(target=reopener, args=(f"reader-{i}",)) for i in range(2)
-    ]
-    for thread in threads:
-        thread.start()
+    holder = threading.Thread(target=hold)
+    holder.start()
     try:
         time.sleep(0.1)
         for version in range(2, 6):
@@ -346,15 +333,9 @@ def test_readers_never_break_while_publishes_run(work: Path, pub: Path) -> None:
             time.sleep(0.05)
     finally:
         stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
+        holder.join(timeout=30)
     assert not errors, errors
-    assert seen["holder"] and set(seen["holder"]) == {1}
-    for name in ("reader-0", "reader-1"):
-        assert seen[name], name
-        assert seen[name] == sorted(seen[name])  # never an older version after a newer one
-        assert set(seen[name]) <= {1, 2, 3, 4, 5}
-    assert len(set(seen["reader-0"]) | set(seen["reader-1"])) >= 2  # they saw switches
+    assert seen and set(seen) == {1}
     assert kept_files(pub) == ["shop_v000004.duckdb", "shop_v000005.duckdb"]
     con = connect_published(pub)
     try:
@@ -649,31 +630,6 @@ def test_a_full_disk_during_publish_leaves_the_previous_version(work: Path, pub:
         con.close()
 
 
-READER = """
-import json, sys
-from pathlib import Path
-import duckdb
-
-current, stop, out = sys.argv[1:4]
-reads, errors = [], []
-while not (Path(stop).exists() and len(reads) + len(errors) >= 250):
-    try:
-        con = duckdb.connect(current, read_only=True)
-        try:
-            reads.append(con.execute(
-                "select (select max(version) from meta.publications), "
-                "(select count(*) from marts.fct_orders), "
-                "(select cast(sum(gmv) as varchar) from marts.fct_orders)"
-            ).fetchall()[0])
-        finally:
-            con.close()
-    except Exception as error:
-        errors.append(repr(error))
-    Path(out + ".ready").touch()  # reading: the publishes may start
-Path(out).write_text(json.dumps({"reads": reads, "errors": errors}))
-"""
-
-
 def test_reader_processes_see_whole_versions_through_ten_publishes(
     work: Path, pub: Path, tmp_path: Path
 ) -> None:
@@ -681,40 +637,16 @@ def test_reader_processes_see_whole_versions_through_ten_publishes(
     as BI tools do) while 10 refresh-and-publish cycles run: no error, at least 1,000
     queries, and every result is one version's own figures (no mixed reads)."""
     publish(work, pub, run_id="run-1", checks=CHECKS)
-    stop = tmp_path / "stop"
-    readers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                READER,
-                str(pub / "current.duckdb"),
-                str(stop),
-                str(tmp_path / f"reader-{i}.json"),
-            ],
-        )
-        for i in range(4)
-    ]
-    try:
-        deadline = time.monotonic() + 120
-        while not all((tmp_path / f"reader-{i}.json.ready").exists() for i in range(4)):
-            assert time.monotonic() < deadline, "the readers did not start"
-            time.sleep(0.05)
+    with Readers(pub / "current.duckdb", tmp_path / "readers", count=4, minimum=250) as readers:
         for version in range(2, 12):
             publish_version(work, pub, version, keep=3)  # a refresh, then its publish
             time.sleep(0.1)
-    finally:
-        stop.touch()
-        for reader in readers:
-            reader.wait(timeout=120)
-    results = [json.loads((tmp_path / f"reader-{i}.json").read_text()) for i in range(4)]
-    assert [result["errors"] for result in results] == [[]] * 4
-    assert sum(len(result["reads"]) for result in results) >= 1000
+    assert readers.errors == [[]] * 4
+    assert sum(len(reads) for reads in readers.reads) >= 1000
     seen = set()
-    for result in results:
-        versions = [version for version, _, _ in result["reads"]]
+    for reads, versions in zip(readers.reads, readers.versions(), strict=True):
         assert versions == sorted(versions)  # never an older version after a newer one
-        for version, order_count, gmv in result["reads"]:
+        for version, order_count, gmv in reads:
             assert order_count == len(orders(version)), version
             assert gmv == str(sum(row[2] for row in orders(version))), version
         seen |= set(versions)

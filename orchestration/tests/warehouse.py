@@ -17,6 +17,10 @@ from orchestration.publish.publisher import publish
 from orchestration.simulator import simulate
 from orchestration.transform import run_dbt
 
+#: The small shops of the pipeline and engine tests: their first day and number of days, and
+#: the export day the pipeline tests run again (damaged, repeated or killed).
+SHOP_START, SHOP_DAYS = dt.date(2025, 6, 10), 10
+RERUN_DAY = SHOP_START + dt.timedelta(days=7)
 #: The headline indicators every engine must compute alike, and the query that reads them.
 HEADLINE = (
     "page_views", "unique_visitors", "visits", "bounce_rate", "order_conversion_rate",
@@ -63,8 +67,8 @@ def fingerprint(root: Path) -> tuple[str, str]:
 
 
 def small_shop_on_duckdb(root: Path) -> Path:
-    """The small shop the engine-parity tests share (10 days from 2025-06-10)."""
-    return shop_on_duckdb(root, dt.date(2025, 6, 10), days=10, scale=0.05, seed=11)
+    """The small shop the engine-parity tests share (SHOP_DAYS days from SHOP_START)."""
+    return shop_on_duckdb(root, SHOP_START, days=SHOP_DAYS, scale=0.05, seed=11)
 
 
 def published_shop(root: Path, start: dt.date, days: int, seed: int = 11) -> Path:
