@@ -5,8 +5,8 @@
 - ``models/staging/<source>/_<source>__sources.yml``: the dbt sources, with descriptions,
   types and freshness;
 - ``models/staging/<source>/stg_<source>__<table>.sql``: the staging view (latest version per
-  primary key, project names, shop-local times and days, personal data hashed, masked or
-  dropped);
+  primary key of tables delivered as changes, project names, shop-local times and days,
+  personal data hashed, masked or dropped);
 - ``models/staging/<source>/_<source>__models.yml``: the staging docs and tests (keys,
   accepted values, relationships with the severity the contract gives);
 

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from xdist.scheduler import LoadScopeScheduling
 
 from orchestration.settings import PROJECT_ROOT
 from orchestration.tests.warehouse import published_shop
@@ -53,17 +52,20 @@ def june_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 JUNE_SHOP_READERS = ("test_dashboard", "test_semantic_layer")
 
 
-class JuneShopScheduling(LoadScopeScheduling):
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """Modules as units of work (``--dist loadscope``), the June shop's readers as one."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
 
-    def _split_scope(self, nodeid: str) -> str:
-        scope = super()._split_scope(nodeid)
-        module = Path(scope.split("::", 1)[0]).stem
-        return "june_shop" if module in JUNE_SHOP_READERS else scope
+    class JuneShopScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            module = Path(scope.split("::", 1)[0]).stem
+            return "june_shop" if module in JUNE_SHOP_READERS else scope
 
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadScopeScheduling | None:
-    return JuneShopScheduling(config, log) if config.getoption("dist") == "loadscope" else None
+    return JuneShopScheduling(config, log)
 
 
 #: Modules that take minutes, scheduled first so that the two workers finish together.

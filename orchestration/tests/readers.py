@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 
 SCRIPT = """
-import json, sys
+import json, sys, time
 from pathlib import Path
 import duckdb
 
-current, stop, out, minimum = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+current, stop, out = sys.argv[1:4]
+minimum, interval = int(sys.argv[4]), float(sys.argv[5])
 reads, errors = [], []
 while not (Path(stop).exists() and len(reads) + len(errors) >= minimum):
     try:
@@ -35,18 +36,23 @@ while not (Path(stop).exists() and len(reads) + len(errors) >= minimum):
     except Exception as error:
         errors.append(repr(error))
     Path(out + ".ready").touch()  # reading: the publishes may start
+    time.sleep(interval)
 Path(out).write_text(json.dumps({"reads": reads, "errors": errors}))
 """
 
 
 class Readers:
     """``count`` reader processes on ``current`` (files under ``folder``), each making at
-    least ``minimum`` queries. Entering returns once every reader has read once; leaving
-    stops them and collects what each read: ``reads`` (per reader, (version, order count,
-    GMV as text) per query) and ``errors`` (per reader, the errors it met)."""
+    least ``minimum`` queries, ``interval`` seconds apart. Entering returns once every reader
+    has read once; leaving stops them and collects what each read: ``reads`` (per reader,
+    (version, order count, GMV as text) per query) and ``errors`` (per reader, the errors
+    it met)."""
 
-    def __init__(self, current: Path, folder: Path, count: int = 1, minimum: int = 1) -> None:
-        self.current, self.folder, self.count, self.minimum = current, folder, count, minimum
+    def __init__(
+        self, current: Path, folder: Path, count: int = 1, minimum: int = 1, interval: float = 0
+    ) -> None:
+        self.current, self.folder, self.count = current, folder, count
+        self.settings = [str(minimum), str(interval)]
         self.stop = folder / "readers.stop"
         self.outputs = [folder / f"reader-{index}.json" for index in range(count)]
         self.processes: list[subprocess.Popen] = []
@@ -55,28 +61,42 @@ class Readers:
 
     def __enter__(self) -> Readers:
         self.folder.mkdir(parents=True, exist_ok=True)
-        arguments = [str(self.current), str(self.stop)]
+        where = [str(self.current), str(self.stop)]
         self.processes = [
-            subprocess.Popen(
-                [sys.executable, "-c", SCRIPT, *arguments, str(output), str(self.minimum)]
-            )
+            subprocess.Popen([sys.executable, "-c", SCRIPT, *where, str(output), *self.settings])
             for output in self.outputs
         ]
         deadline = time.monotonic() + 120
-        while not all(Path(f"{output}.ready").exists() for output in self.outputs):
-            if time.monotonic() > deadline:
-                self.__exit__()
-                raise TimeoutError("the readers did not start")
-            time.sleep(0.05)
+        try:
+            while not all(Path(f"{output}.ready").exists() for output in self.outputs):
+                ended = [process.poll() for process in self.processes if process.poll() is not None]
+                assert not ended, f"a reader ended before reading (exit codes {ended})"
+                assert time.monotonic() < deadline, "the readers did not start in 120 s"
+                time.sleep(0.05)
+        except AssertionError:
+            self.stop_all()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
-        self.stop.touch()
-        for process in self.processes:
-            process.wait(timeout=120)
-        results = [json.loads(output.read_text()) for output in self.outputs if output.exists()]
+        self.stop_all()
+        codes = [process.returncode for process in self.processes]
+        assert codes == [0] * self.count, f"reader exit codes {codes}"
+        results = [json.loads(output.read_text()) for output in self.outputs]
         self.reads = [[tuple(read) for read in result["reads"]] for result in results]
         self.errors = [result["errors"] for result in results]
+
+    def stop_all(self) -> None:
+        """Tell the readers to stop; kill any still running after 120 s."""
+        self.stop.touch()
+        try:
+            for process in self.processes:
+                process.wait(timeout=120)
+        finally:
+            for process in self.processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
 
     def versions(self) -> list[list[int]]:
         """The version each reader saw, query by query."""

@@ -346,7 +346,8 @@ def test_each_bad_input_is_stopped_or_harmless(
     for case in cases:
         case.damage(root / "landing")
 
-    with Readers(root / "published" / "current.duckdb", tmp_path / "readers") as readers:
+    current = root / "published" / "current.duckdb"
+    with Readers(current, tmp_path / "readers", interval=0.05) as readers:
         result = run_days(RERUN_DAY, RERUN_DAY)
 
     lines = problems(result)

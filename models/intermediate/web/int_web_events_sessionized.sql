@@ -124,7 +124,7 @@ final as (
                 then {{ seconds_between('event_at', 'next_event_at') }}
         end as seconds_to_next_event,
         case
-            when event_type != 'page_view' then false
+            when event_type is null or event_type != 'page_view' then false
             when next_page_view_position is null then true
             when next_visit_position is null then false
             else next_page_view_position >= next_visit_position
