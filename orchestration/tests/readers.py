@@ -69,7 +69,8 @@ class Readers:
         deadline = time.monotonic() + 120
         try:
             while not all(Path(f"{output}.ready").exists() for output in self.outputs):
-                ended = [process.poll() for process in self.processes if process.poll() is not None]
+                codes = [process.poll() for process in self.processes]
+                ended = [code for code in codes if code is not None]
                 assert not ended, f"a reader ended before reading (exit codes {ended})"
                 assert time.monotonic() < deadline, "the readers did not start in 120 s"
                 time.sleep(0.05)
