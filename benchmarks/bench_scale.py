@@ -38,6 +38,7 @@ import duckdb
 from bench_simulator_ingest import HERE, measure
 
 from orchestration.ingest import ingest
+from orchestration.ingest.loader import SALT_TABLE
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
 from orchestration.transform import DBT, PROFILES_DIR
@@ -240,14 +241,36 @@ def bi_queries(warehouse: Path, repeats: int = 5) -> dict:
     }
 
 
-def bench_scale(scale: float, days: int, start: dt.date, seed: int, work: Path) -> dict:
+def shop_inputs(root: Path, scale: float, days: int, start: dt.date, seed: int) -> None:
+    """The generated shop (``days + 1`` days in root/landing) and its first ``days`` days
+    ingested (root/history.duckdb). The simulator is deterministic, so with ``--reuse`` a
+    later run on the same parameters copies them instead of generating and ingesting again
+    (about 20 minutes at scale 10)."""
+    stamp, history = root / "inputs.json", root / "history.duckdb"
+    wanted = {"scale": scale, "days": days, "start": str(start), "seed": seed}
+    if not stamp.exists() or json.loads(stamp.read_text()) != wanted:
+        shutil.rmtree(root, ignore_errors=True)
+        simulate(root / "landing", start, days + 1, scale, seed)
+        history_end = start + dt.timedelta(days=days - 1)
+        report = ingest(history, root / "landing", end=history_end)
+        assert report.ok, report.summary()
+        stamp.write_text(json.dumps(wanted))
+    # the new day's personal identifiers are hashed with the history's salt
+    with duckdb.connect(str(history), read_only=True) as con:
+        os.environ["SHOP_PII_SALT"] = con.execute(f"select salt from {SALT_TABLE}").fetchone()[0]
+
+
+def bench_scale(
+    scale: float, days: int, start: dt.date, seed: int, work: Path, reuse: bool
+) -> dict:
     root = work / f"scale_{scale:g}"
-    shutil.rmtree(root, ignore_errors=True)
+    if not reuse:
+        shutil.rmtree(root, ignore_errors=True)
+    shop_inputs(root, scale, days, start, seed)
     landing, warehouse, target = root / "landing", root / "shop.duckdb", root / "dbt_target"
-    simulate(landing, start, days + 1, scale, seed)
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copyfile(root / "history.duckdb", warehouse)
     history_end = start + dt.timedelta(days=days - 1)
-    report = ingest(warehouse, landing, end=history_end)
-    assert report.ok, report.summary()
     os.environ["SHOP_WAREHOUSE_PATH"] = str(warehouse)
 
     result: dict = {"scale": scale, "days": days}
@@ -273,7 +296,10 @@ def bench_scale(scale: float, days: int, start: dt.date, seed: int, work: Path) 
         "daily_refresh_to_full_build": round(result["daily_refresh"]["wall_s"] / full, 3),
         "full_build_to_limit_proxy": round(full / result["limit_proxy"]["wall_s"], 2),
     }
-    shutil.rmtree(root)
+    if reuse:
+        warehouse.unlink()
+    else:
+        shutil.rmtree(root)
     return result
 
 
@@ -333,13 +359,18 @@ def main() -> None:
     parser.add_argument("--engine-days", type=int, default=10, help="0: no engine comparison")
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep each scale's generated and ingested shop in --work for the next run",
+    )
     args = parser.parse_args()
     # a run without scales (--scales) adds its engine comparison to the results there
     results = json.loads(args.output.read_text()) if args.output.exists() else {}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     runs = []
     for scale in args.scales:
-        runs.append(bench_scale(scale, args.days, args.start, args.seed, args.work))
+        runs.append(bench_scale(scale, args.days, args.start, args.seed, args.work, args.reuse))
         print(json.dumps(runs[-1], indent=2), flush=True)
         results["runs"], results["summary"] = runs, {}
         if len(runs) > 1:

@@ -196,19 +196,19 @@ select * from renamed
 # --- staging docs and tests ----------------------------------------------------------------
 
 
-def _staging_columns(contract: Contract, table: Table) -> list[dict]:
+def _staging_columns(contract: Contract, table: Table) -> tuple[list[dict], dict[str, list]]:
+    """The columns' docs and tests, and the names of the columns that must not be null by
+    severity: the key's (error) and the other non-nullable ones (warn), each severity tested
+    in one scan (test not_null_columns)."""
     single_key = table.primary_key[0] if len(table.primary_key) == 1 else None
-    columns = []
+    columns: list[dict] = []
+    not_null: dict[str, list] = {"error": [], "warn": []}
     for column in table.columns:
         if column.pii == "drop":
             continue
         tests: list = []
         if column.name == single_key:
-            tests += ["unique", "not_null"]
-        elif column.name in table.primary_key:
-            tests.append("not_null")
-        elif not column.nullable:
-            tests.append({"not_null": {"config": {"severity": "warn"}}})
+            tests.append("unique")
         if column.accepted_values:
             tests.append(
                 {"accepted_values": {"arguments": {"values": list(column.accepted_values)}}}
@@ -235,6 +235,10 @@ def _staging_columns(contract: Contract, table: Table) -> list[dict]:
             description = f"{column.description} Masked: first 3 and last 4 characters kept."
         else:
             name, description = column.staging_name, column.description
+        if column.name in table.primary_key:
+            not_null["error"].append(name)
+        elif not column.nullable:
+            not_null["warn"].append(name)
         entry: dict = {"name": name, "description": description}
         if tests:
             entry["data_tests"] = tests
@@ -252,9 +256,10 @@ def _staging_columns(contract: Contract, table: Table) -> list[dict]:
                 },
             ]
     metadata = {entry["name"]: entry for entry in METADATA_COLUMNS}
-    return columns + [
+    columns += [
         {"name": name, "description": metadata[name]["description"]} for name in STAGING_METADATA
     ]
+    return columns, not_null
 
 
 def _staging_model(contract: Contract, table: Table) -> dict:
@@ -270,8 +275,10 @@ def _staging_model(contract: Contract, table: Table) -> dict:
             f"{versions}; key {', '.join(table.primary_key)}."
         ),
     }
+    columns, not_null = _staging_columns(contract, table)
+    tests: list = []
     if len(table.primary_key) > 1:
-        model["data_tests"] = [
+        tests.append(
             {
                 "unique_combination": {
                     "arguments": {
@@ -279,8 +286,15 @@ def _staging_model(contract: Contract, table: Table) -> dict:
                     }
                 }
             }
-        ]
-    model["columns"] = _staging_columns(contract, table)
+        )
+    for severity, names in not_null.items():
+        if names:
+            test: dict = {"arguments": {"columns": names}}
+            if severity != "error":
+                test["config"] = {"severity": severity}
+            tests.append({"not_null_columns": test})
+    model["data_tests"] = tests
+    model["columns"] = columns
     return model
 
 

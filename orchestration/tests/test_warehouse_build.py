@@ -143,6 +143,48 @@ def test_reconciliation_test_fails_when_a_mart_disagrees_with_raw(
     assert run_dbt(["test", "--select", test_name])
 
 
+def test_not_null_columns_counts_each_columns_nulls(shop: dict, tmp_path: Path) -> None:
+    """One scan tests every non-null column of fct_orders: two orders lose lines_attempted
+    and one its customer_key, so the test fails on 3 rows and names both columns."""
+    warehouse = str(shop["warehouse"])
+    con = duckdb.connect(warehouse)
+    try:
+        saved = con.execute(
+            "select order_id, customer_key, lines_attempted from marts.fct_orders "
+            "order by order_id limit 2"
+        ).fetchall()
+        con.execute(
+            "update marts.fct_orders set lines_attempted = null where order_id in (?, ?)",
+            [saved[0][0], saved[1][0]],
+        )
+        con.execute(
+            "update marts.fct_orders set customer_key = null where order_id = ?", [saved[0][0]]
+        )
+    finally:
+        con.close()
+    selection = ["--select", "fct_orders,test_name:not_null_columns"]
+    try:
+        assert not run_dbt(["test", *selection, "--target-path", str(tmp_path)])
+        results = json.loads((tmp_path / "run_results.json").read_text())["results"]
+        (result,) = [r for r in results if r["unique_id"].startswith("test.")]
+        assert result["failures"] == 3
+        assert sorted(query(shop["warehouse"], result["compiled_code"])) == [
+            ("customer_key", 1),
+            ("lines_attempted", 2),
+        ]
+    finally:
+        con = duckdb.connect(warehouse)
+        try:
+            con.executemany(
+                "update marts.fct_orders set customer_key = ?, lines_attempted = ? "
+                "where order_id = ?",
+                [[key, lines, order] for order, key, lines in saved],
+            )
+        finally:
+            con.close()
+    assert run_dbt(["test", *selection, "--target-path", str(tmp_path)])
+
+
 def read_landed_events(landing: Path) -> list[dict]:
     """Web events straight from the landing Parquet files, each event id once."""
     events = {}

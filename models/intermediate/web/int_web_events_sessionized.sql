@@ -9,11 +9,12 @@
 -- A visit's source is its first event's tags, so rule 3 compares an event's tags with the
 -- last tagged event before it in the same run of events (rules 1-2), which carries them.
 -- visit_id hashes the visitor and the visit's first event: events loaded for later days
--- never change it. Narrow on purpose (keys and visit columns only): the event's other
--- columns are joined from staging by int_web_events_visited. Every window shares one
--- partition and order (a visitor's day, in event order), in three passes: each pass sorts
--- every event (18 M a year at scale 1), the costliest work of the traffic marts. Incremental: a
--- run rebuilds the days its loads touched and the days after them (macro rebuild_from).
+-- never change it. Narrow on purpose: keys, visit columns and the few event columns a
+-- visit's sums need (fct_visits aggregates this table alone); the event's other columns are
+-- joined from staging by int_web_events_visited. Every window shares one partition and
+-- order (a visitor's day, in event order), in three passes: each pass sorts every event
+-- (18 M a year at scale 1), the costliest work of the traffic marts. Incremental: a run
+-- rebuilds the days its loads touched and the days after them (macro rebuild_from).
 {%- set visitor_day = "partition by visitor_id, event_date order by event_at, event_id" %}
 {%- set before = visitor_day ~ " rows between unbounded preceding and 1 preceding" %}
 {%- set up_to = visitor_day ~ " rows between unbounded preceding and current row" %}
@@ -26,6 +27,8 @@ with events as (
         event_date,
         event_at,
         event_type,
+        customer_id,
+        is_payment_success,
         case
             when utm_source is not null or utm_medium is not null or utm_campaign is not null
                 then concat_ws(
@@ -117,7 +120,11 @@ final as (
         event_id,
         {{ surrogate_key(['visitor_id', 'visit_first_event_id']) }} as visit_id,
         visitor_id,
+        customer_id,
+        event_at,
         event_date,
+        event_type,
+        is_payment_success,
         is_visit_start,
         case
             when is_next_event_visit_start = false

@@ -1,16 +1,12 @@
 -- Traffic (网站流量指标), one row per visit (访问): its landing, own traffic source, the
 -- campaign it is attributed to (last non-direct touch), depth, duration and how far down
--- the funnel it went. Incremental by day (macro rebuild_from): a run rebuilds the days its
--- loads touched and every later day, whose attribution and new visitors they can change.
+-- the funnel it went. The visit's sums come from int_web_events_sessionized alone; only its
+-- landing event joins staging for the page and referrer (the tables are read once per use,
+-- not through a shared CTE, which the engine would materialize at full width). Incremental
+-- by day (macro rebuild_from): a run rebuilds the days its loads touched and every later
+-- day, whose attribution and new visitors they can change.
 {{ config(**incremental_by_day('visit_date')) }}
-with events as (
-
-    select * from {{ ref('int_web_events_visited') }}
-    where {{ rebuilt_days_only('event_date', 'web') }}
-
-),
-
-visits as (
+with visits as (
 
     select
         visit_id,
@@ -37,7 +33,8 @@ visits as (
         sum(case when event_type = 'order_submit' then 1 else 0 end) as orders_placed,
         sum(case when event_type = 'payment_result' and is_payment_success then 1 else 0 end)
             as payments_succeeded
-    from events
+    from {{ ref('int_web_events_sessionized') }}
+    where {{ rebuilt_days_only('event_date', 'web') }}
     group by visit_id, visitor_id
 
 ),
@@ -45,18 +42,23 @@ visits as (
 landings as (
 
     select
-        visit_id,
-        event_id as landing_event_id,
-        event_at_local as visit_start_at_local,
-        page_type as landing_page_type,
-        page_url as landing_page_url,
-        referrer_url,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device
-    from events
-    where is_visit_start
+        sessions.visit_id,
+        events.event_id as landing_event_id,
+        events.event_at_local as visit_start_at_local,
+        events.page_type as landing_page_type,
+        events.page_url as landing_page_url,
+        events.referrer_url,
+        events.utm_source,
+        events.utm_medium,
+        events.utm_campaign,
+        events.device
+    from {{ ref('stg_web__events') }} as events
+    inner join {{ ref('int_web_events_sessionized') }} as sessions
+        on events.event_id = sessions.event_id
+    where
+        sessions.is_visit_start
+        and {{ rebuilt_days_only('sessions.event_date', 'web') }}
+        and {{ rebuilt_days_only('events.event_date', 'web') }}
 
 ),
 
@@ -68,7 +70,7 @@ visitors as (
         min(event_at) as first_seen_at
     from {{ ref('stg_web__events') }}
     {%- if is_incremental() %}
-    where visitor_id in (select events.visitor_id from events)
+    where visitor_id in (select visits.visitor_id from visits)
     {%- endif %}
     group by visitor_id
 
