@@ -1,19 +1,22 @@
-{% macro incremental_by_day(day_column) -%}
+{% macro incremental_by_day(day_column, domain) -%}
     {#- Config of a fact rebuilt by shop-local day: an incremental run replaces whole days
-        (every day from rebuild_from() on), a first or --full-refresh run builds them all. -#}
-    {{ return(adapter.dispatch("incremental_by_day")(day_column)) }}
+        (every day from rebuild_from(domain) on), a first or --full-refresh run builds them
+        all. meta.rebuilt_by_day records the day column and domain for the fact's tests
+        (macro get_where_subquery). -#}
+    {{ return(adapter.dispatch("incremental_by_day")(day_column, domain)) }}
 {%- endmacro %}
 
-{% macro default__incremental_by_day(day_column) -%}
+{% macro default__incremental_by_day(day_column, domain) -%}
     {{ return({
         "materialized": "incremental",
         "incremental_strategy": "delete+insert",
         "unique_key": day_column,
         "on_schema_change": "fail",
+        "meta": {"rebuilt_by_day": {"column": day_column, "domain": domain}},
     }) }}
 {%- endmacro %}
 
-{% macro spark__incremental_by_day(day_column) -%}
+{% macro spark__incremental_by_day(day_column, domain) -%}
     {#- Spark's append strategy ignores unique_key: overwrite the day partitions instead. -#}
     {{ return({
         "materialized": "incremental",
@@ -21,6 +24,7 @@
         "partition_by": [day_column],
         "file_format": "parquet",
         "on_schema_change": "fail",
+        "meta": {"rebuilt_by_day": {"column": day_column, "domain": domain}},
     }) }}
 {%- endmacro %}
 
@@ -75,8 +79,8 @@
             ("shop", "cancellations"), ("shop", "refunds"), ("shop", "returns"),
             ("wms", "shipments"), ("wms", "picking_exceptions"),
         ] -%}
-        select orders.placed_date as touched_day
-        from {{ ref("stg_shop__orders") }} as orders
+        select {{ shop_date("orders.placed_at") }} as touched_day
+        from {{ source("shop", "orders") }} as orders
         where orders.order_id in (
             {%- for source_name, table_name in order_sources %}
             select order_id from {{ source(source_name, table_name) }}
@@ -123,4 +127,29 @@
     {%- else -%}
         1 = 1
     {%- endif -%}
+{%- endmacro %}
+
+{% macro get_where_subquery(relation) -%}
+    {#- The rows a generic test reads (dbt's hook for its where config). In an incremental
+        run with a window, a test of a fact rebuilt by day reads only the days the run
+        rebuilt (from rebuild_from of the fact's domain, meta.rebuilt_by_day): the days
+        before were tested when they were built, and the run replaced none of them. Every
+        other test, and every test of a full or --full-refresh build, reads the whole
+        relation. The test's own where config applies on top. rebuild_from reads sources
+        only: a ref made while a test executes would not be in the test's dependencies. -#}
+    {%- set conditions = [] -%}
+    {%- set where = config.get("where") -%}
+    {%- if where -%}
+        {%- do conditions.append(where) -%}
+    {%- endif -%}
+    {%- set tested = graph.nodes.get(model.attached_node) if execute and model.attached_node -%}
+    {%- set rebuilt = (tested.config.meta or {}).get("rebuilt_by_day") if tested -%}
+    {%- if rebuilt and run_window() and not flags.FULL_REFRESH -%}
+        {%- do conditions.append(rebuilt.column ~ " >= " ~ rebuild_from(rebuilt.domain)) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {{ return("(select * from " ~ relation ~ " where " ~ conditions | join(" and ")
+            ~ ") dbt_subquery") }}
+    {%- endif -%}
+    {{ return(relation) }}
 {%- endmacro %}

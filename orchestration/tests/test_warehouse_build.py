@@ -185,6 +185,52 @@ def test_not_null_columns_counts_each_columns_nulls(shop: dict, tmp_path: Path) 
     assert run_dbt(["test", *selection, "--target-path", str(tmp_path)])
 
 
+def test_a_windowed_run_tests_only_the_days_it_rebuilt(
+    shop: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a run with a window (the orchestration's daily run), the tests of a fact rebuilt
+    by day read only the days that run rebuilt: a page view without a device on the shop's
+    first day fails the test of a whole build, not that of a run of the last day; one on the
+    last day fails both."""
+    first, last = START, START + dt.timedelta(days=DAYS - 1)
+    selection = ["test", "--select", "fct_page_views,test_name:not_null_columns"]
+
+    def set_device(day: dt.date, device: str | None) -> None:
+        con = duckdb.connect(str(shop["warehouse"]))
+        try:
+            con.execute(
+                "update marts.fct_page_views set device = ? where event_id = (select "
+                "min(event_id) from marts.fct_page_views where viewed_date = ?)",
+                [device, day],
+            )
+        finally:
+            con.close()
+
+    def passes(window: dt.date | None) -> bool:
+        for name in ("SHOP_WINDOW_START", "SHOP_WINDOW_END"):
+            if window:
+                monkeypatch.setenv(name, str(window))
+            else:
+                monkeypatch.delenv(name, raising=False)
+        return run_dbt(selection)
+
+    for day in (first, last):
+        (device,) = query(
+            shop["warehouse"],
+            "select device from marts.fct_page_views where event_id = (select min(event_id) "
+            "from marts.fct_page_views where viewed_date = ?)",
+            [day],
+        )[0]
+        set_device(day, None)
+        try:
+            assert not passes(window=None)
+            assert passes(window=last) == (day == first)
+        finally:
+            set_device(day, device)
+    assert passes(window=last)
+    assert passes(window=None)
+
+
 def read_landed_events(landing: Path) -> list[dict]:
     """Web events straight from the landing Parquet files, each event id once."""
     events = {}

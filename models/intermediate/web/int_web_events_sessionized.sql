@@ -1,4 +1,4 @@
-{{ config(**incremental_by_day('event_date')) }}
+{{ config(**incremental_by_day('event_date', 'web')) }}
 -- Sessionization (访问次数): the visit each web event belongs to. A visitor's new visit
 -- starts at
 --   1. their first event of a shop-local day (visits never cross midnight),

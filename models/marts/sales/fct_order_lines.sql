@@ -2,7 +2,7 @@
 -- validity and the line's sold quantity, net sales, cost of goods sold and gross profit.
 -- Incremental by order day: a run rebuilds the order days its loads touched (late
 -- deliveries, returns and refunds touch their order's day) and every later day.
-{{ config(**incremental_by_day('placed_date')) }}
+{{ config(**incremental_by_day('placed_date', 'orders')) }}
 with lines as (
 
     select * from {{ ref('int_order_lines_costed') }}

@@ -1,7 +1,7 @@
 -- One row per order placed (test orders included, flagged), with its settlement, channel,
 -- fulfilment and money: GMV, refunds, net sales, cost of goods sold and gross profit.
 -- Incremental by order day, as fct_order_lines.
-{{ config(**incremental_by_day('placed_date')) }}
+{{ config(**incremental_by_day('placed_date', 'orders')) }}
 with orders as (
 
     select * from {{ ref('int_orders_settled') }}

@@ -2,7 +2,7 @@
 -- additive measures of order lines. Order counts are distinct orders within each row: an
 -- order spanning two categories counts in both, so total orders come from fct_orders.
 -- Incremental by order day, as fct_order_lines.
-{{ config(**incremental_by_day('placed_date')) }}
+{{ config(**incremental_by_day('placed_date', 'orders')) }}
 with lines as (
 
     select * from {{ ref('fct_order_lines') }}

@@ -1,6 +1,6 @@
 -- Closing system stock per shop-local day, warehouse and SKU, valued at cost (库存).
 -- Incremental by snapshot day (macro rebuild_from).
-{{ config(**incremental_by_day('snapshot_date')) }}
+{{ config(**incremental_by_day('snapshot_date', 'inventory')) }}
 with snapshots as (
 
     select * from {{ ref('stg_wms__inventory_snapshots') }}

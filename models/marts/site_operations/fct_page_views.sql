@@ -1,7 +1,7 @@
 -- Traffic (网站流量指标), one row per page view (浏览量 PV) with its time on page: seconds to
 -- the next event of the same visit (null on a visit's last event, which has none); the
 -- exit page is the visit's last page view. Incremental by day (macro rebuild_from).
-{{ config(**incremental_by_day('viewed_date')) }}
+{{ config(**incremental_by_day('viewed_date', 'web')) }}
 with events as (
 
     select * from {{ ref('int_web_events_visited') }}

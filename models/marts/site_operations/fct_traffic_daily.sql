@@ -18,7 +18,7 @@
 -- Counts add up across rows; unique_visitors does not (a visitor can use two channels or
 -- devices a day): recount it from fct_visitor_daily. Rates are for the row only; coarser
 -- grains re-aggregate them as sum(numerator) / sum(denominator). Incremental by day.
-{{ config(**incremental_by_day('visit_date')) }}
+{{ config(**incremental_by_day('visit_date', 'web')) }}
 with visitor_days as (
 
     select * from {{ ref('fct_visitor_daily') }}

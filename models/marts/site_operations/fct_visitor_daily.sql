@@ -3,7 +3,7 @@
 -- a week, a month or several channels is count(distinct visitor_id) over these rows, never
 -- a sum of daily UV; new visitors are sum(new_visitor_count) at any grain, since a visitor
 -- is new in exactly one row. Incremental by day (macro rebuild_from).
-{{ config(**incremental_by_day('visit_date')) }}
+{{ config(**incremental_by_day('visit_date', 'web')) }}
 with visits as (
 
     select * from {{ ref('fct_visits') }}

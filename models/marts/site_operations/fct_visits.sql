@@ -5,7 +5,7 @@
 -- not through a shared CTE, which the engine would materialize at full width). Incremental
 -- by day (macro rebuild_from): a run rebuilds the days its loads touched and every later
 -- day, whose attribution and new visitors they can change.
-{{ config(**incremental_by_day('visit_date')) }}
+{{ config(**incremental_by_day('visit_date', 'web')) }}
 with visits as (
 
     select

@@ -1,4 +1,4 @@
-{{ config(**incremental_by_day('event_date')) }}
+{{ config(**incremental_by_day('event_date', 'web')) }}
 -- Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit.
 with source as (
 
