@@ -1,10 +1,12 @@
-{{ config(materialized='table') }}
+{{ config(**incremental_by_day('touched_date', 'web')) }}
 -- Marketing touches: the events by which a visitor arrived from outside (a tagged campaign
 -- link or an external referrer), each classified into a channel. Internal navigation and
--- untagged direct arrivals are not touches.
+-- untagged direct arrivals are not touches. Incremental by day: a touch's channel depends on
+-- its own event only, so a run classifies the events of the days it rebuilds.
 with events as (
 
     select * from {{ ref('stg_web__events') }}
+    where {{ rebuilt_days_only('event_date', 'web') }}
 
 ),
 
