@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -37,6 +38,7 @@ from pathlib import Path
 import duckdb
 from bench_simulator_ingest import HERE, measure
 
+from orchestration.contract import CONTRACT_PATH
 from orchestration.ingest import ingest
 from orchestration.ingest.loader import SALT_TABLE
 from orchestration.settings import PROJECT_ROOT
@@ -44,6 +46,8 @@ from orchestration.simulator import simulate
 from orchestration.transform import DBT, PROFILES_DIR
 
 RESULTS = HERE / "results" / "scale.json"
+#: The code the generated and ingested shop depends on besides its parameters (--reuse).
+INPUT_CODE = tuple(PROJECT_ROOT / "orchestration" / name for name in ("simulator", "ingest"))
 PROXY_SQL = HERE / "limit_proxy.sql"
 
 #: The marts' figures per shop-local day for the proxy's indicators (same names).
@@ -247,8 +251,15 @@ def shop_inputs(root: Path, scale: float, days: int, start: dt.date, seed: int) 
     later run on the same parameters copies them instead of generating and ingesting again
     (about 20 minutes at scale 10)."""
     stamp, history = root / "inputs.json", root / "history.duckdb"
-    wanted = {"scale": scale, "days": days, "start": str(start), "seed": seed}
-    if not stamp.exists() or json.loads(stamp.read_text()) != wanted:
+    code = hashlib.sha256()
+    for path in [*sorted(p for folder in INPUT_CODE for p in folder.rglob("*.py")), CONTRACT_PATH]:
+        code.update(path.read_bytes())
+    wanted = {
+        "scale": scale, "days": days, "start": str(start), "seed": seed,
+        "code": code.hexdigest(),
+    }  # fmt: skip
+    kept = history.exists() and stamp.exists() and json.loads(stamp.read_text()) == wanted
+    if not kept:
         shutil.rmtree(root, ignore_errors=True)
         simulate(root / "landing", start, days + 1, scale, seed)
         history_end = start + dt.timedelta(days=days - 1)
@@ -269,7 +280,13 @@ def bench_scale(
     shop_inputs(root, scale, days, start, seed)
     landing, warehouse, target = root / "landing", root / "shop.duckdb", root / "dbt_target"
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copyfile(root / "history.duckdb", warehouse)
+    for leftover in (Path(f"{warehouse}.wal"), Path(f"{warehouse}.tmp")):  # of a stopped run
+        if leftover.is_dir():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink(missing_ok=True)
+    # one copy of raw on disk unless it is kept for the next run
+    (shutil.copyfile if reuse else os.replace)(root / "history.duckdb", warehouse)
     history_end = start + dt.timedelta(days=days - 1)
     os.environ["SHOP_WAREHOUSE_PATH"] = str(warehouse)
 

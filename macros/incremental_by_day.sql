@@ -120,7 +120,7 @@
 
 {% macro rebuilt_days_only(day_column, domain) -%}
     {#- Row filter of an incremental fact's inputs: the days it rebuilds (all on a full build).
-        rebuild_from() is rendered before the branch so its refs are seen at parse time. -#}
+        rebuild_from() is rendered before the branch so its sources are seen at parse time. -#}
     {%- set first_day = rebuild_from(domain) -%}
     {%- if is_incremental() -%}
         {{ day_column }} >= {{ first_day }}
@@ -134,17 +134,22 @@
         run with a window, a test of a fact rebuilt by day reads only the days the run
         rebuilt (from rebuild_from of the fact's domain, meta.rebuilt_by_day): the days
         before were tested when they were built, and the run replaced none of them. Every
-        other test, and every test of a full or --full-refresh build, reads the whole
-        relation. The test's own where config applies on top. rebuild_from reads sources
-        only: a ref made while a test executes would not be in the test's dependencies. -#}
+        other test reads the whole relation, and so does every test of a full or
+        --full-refresh build, a relationships test (its parent may have changed under the
+        old days), and every test while SHOP_TEST_EVERY_ROW is set (the orchestration sets
+        it after a run whose tests did not all pass). The test's own where config applies
+        on top. rebuild_from reads sources only: a ref made while a test executes would not
+        be in the test's dependencies. -#}
     {%- set conditions = [] -%}
     {%- set where = config.get("where") -%}
     {%- if where -%}
-        {%- do conditions.append(where) -%}
+        {%- do conditions.append("(" ~ where ~ ")") -%}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) if execute and model.attached_node -%}
     {%- set rebuilt = (tested.config.meta or {}).get("rebuilt_by_day") if tested -%}
-    {%- if rebuilt and run_window() and not flags.FULL_REFRESH -%}
+    {%- set test_name = (model.test_metadata or {}).get("name") -%}
+    {%- if rebuilt and test_name != "relationships" and run_window() and not flags.FULL_REFRESH
+        and not env_var("SHOP_TEST_EVERY_ROW", "") -%}
         {%- do conditions.append(rebuilt.column ~ " >= " ~ rebuild_from(rebuilt.domain)) -%}
     {%- endif -%}
     {%- if conditions -%}

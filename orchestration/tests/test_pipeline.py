@@ -40,6 +40,7 @@ from orchestration.tests.warehouse import (
     published_file,
     use_shop,
 )
+from orchestration.transform.assets import LAYERS, scoped_tests, untested_marker
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +64,31 @@ def test_full_run_materializes_every_layer_and_publishes(pipeline_shop: Path) ->
     con.close()
     assert {"marts", "reference", "meta"} <= schemas
     assert not schemas & {"raw", "staging", "intermediate"}
+    # every dbt test passed: no run has rows left untested
+    assert not (pipeline_shop / "warehouse" / "shop.duckdb.untested").exists()
     raw = duckdb.connect(str(pipeline_shop / "warehouse" / "shop.duckdb"), read_only=True)
     (raw_orders,) = raw.execute("select count(distinct order_id) from raw.orders").fetchall()[0]
     raw.close()
     assert orders == raw_orders > 0
+
+
+def test_a_run_after_one_whose_tests_did_not_all_pass_tests_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run a's tests fail (its marker stays), so each layer of run b tests every row; once
+    b's last layer passes (the marker is removed), run c tests only its rebuilt days."""
+    monkeypatch.setenv("SHOP_WAREHOUSE_PATH", str(tmp_path / "shop.duckdb"))
+    monkeypatch.delenv("SHOP_TEST_EVERY_ROW", raising=False)
+
+    def reads_every_row(run_id: str) -> bool:
+        with scoped_tests(run_id):
+            return os.environ.get("SHOP_TEST_EVERY_ROW") == "1"
+
+    assert [reads_every_row("a") for _ in LAYERS] == [False, False, False]
+    assert [reads_every_row("b") for _ in LAYERS] == [True, True, True]
+    untested_marker().unlink()
+    assert [reads_every_row("c") for _ in LAYERS] == [False, False, False]
+    assert "SHOP_TEST_EVERY_ROW" not in os.environ
 
 
 def test_no_secret_or_personal_data_reaches_logs_artifacts_or_the_published_file(

@@ -190,8 +190,8 @@ def test_a_windowed_run_tests_only_the_days_it_rebuilt(
 ) -> None:
     """In a run with a window (the orchestration's daily run), the tests of a fact rebuilt
     by day read only the days that run rebuilt: a page view without a device on the shop's
-    first day fails the test of a whole build, not that of a run of the last day; one on the
-    last day fails both."""
+    first day fails the test of a whole build, not that of a run of the last day (unless
+    SHOP_TEST_EVERY_ROW is set); one on the last day fails both."""
     first, last = START, START + dt.timedelta(days=DAYS - 1)
     selection = ["test", "--select", "fct_page_views,test_name:not_null_columns"]
 
@@ -225,6 +225,10 @@ def test_a_windowed_run_tests_only_the_days_it_rebuilt(
         try:
             assert not passes(window=None)
             assert passes(window=last) == (day == first)
+            # after a run whose tests did not all pass, tests read every row
+            monkeypatch.setenv("SHOP_TEST_EVERY_ROW", "1")
+            assert not passes(window=last)
+            monkeypatch.delenv("SHOP_TEST_EVERY_ROW")
         finally:
             set_device(day, device)
     assert passes(window=last)

@@ -3,7 +3,8 @@
 Each layer is its own ``dbt build`` (models and their tests): a failed staging test fails
 the staging step and Dagster skips the intermediate and mart steps; a failed mart test or
 check stops publish. dbt tests appear as asset checks. The partition's shop-local days are
-passed to dbt as vars (``window_start``, ``window_end``) for incremental models.
+passed to dbt in the environment (``SHOP_WINDOW_START``, ``SHOP_WINDOW_END``) for the
+incremental models and the tests of the days they rebuild.
 """
 
 import contextlib
@@ -120,6 +121,34 @@ def run_window(context: AssetExecutionContext) -> Iterator[None]:
             os.environ.pop(name, None)
 
 
+def untested_marker() -> Path:
+    """The file beside the warehouse naming the first run whose dbt tests have not all
+    passed yet (absent when the last run passed them all)."""
+    warehouse = settings.warehouse_path()
+    return warehouse.with_name(f"{warehouse.name}.untested")
+
+
+@contextlib.contextmanager
+def scoped_tests(run_id: str) -> Iterator[None]:
+    """The rows a layer's tests read. Tests of facts rebuilt by day read only the days the
+    run rebuilt (macro get_where_subquery), unless an earlier run's tests did not all pass
+    (it failed, or was stopped): rows that failed then may lie before this run's days, so
+    every test reads every row (SHOP_TEST_EVERY_ROW) until a run passes them all. The
+    marker is written before a run's first layer builds; the last layer removes it once its
+    tests have passed."""
+    marker = untested_marker()
+    earlier = marker.read_text() if marker.exists() else None
+    if earlier is None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(run_id)
+    if earlier not in (None, run_id):
+        os.environ["SHOP_TEST_EVERY_ROW"] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop("SHOP_TEST_EVERY_ROW", None)
+
+
 def keep_partial_parse(invocation_target: Path) -> None:
     """Offer the invocation's partial-parse state to the next one (each dbt invocation gets
     its own target folder, seeded from this one): the next run parses only what changed."""
@@ -147,10 +176,12 @@ def layer_assets(name: str, select: str) -> AssetsDefinition:
         settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
         # buildable: a test runs in the step that builds the last of its parents
         arguments = ["build", "--indirect-selection", "buildable"]
-        with run_window(context):
+        with run_window(context), scoped_tests(context.run_id):
             invocation = dbt.cli(arguments, context=context)
             yield from invocation.stream()
         keep_partial_parse(invocation.target_path)
+        if name == LAYERS[-1][0]:  # every layer's tests passed
+            untested_marker().unlink(missing_ok=True)
 
     return _build
 

@@ -2,7 +2,8 @@
 -- Marketing touches: the events by which a visitor arrived from outside (a tagged campaign
 -- link or an external referrer), each classified into a channel. Internal navigation and
 -- untagged direct arrivals are not touches. Incremental by day: a touch's channel depends on
--- its own event only, so a run classifies the events of the days it rebuilds.
+-- its own event and the seeds channel_map and search_engines (and var shop_site_url), so a
+-- run classifies the events of the days it rebuilds; a change to those needs a full refresh.
 with events as (
 
     select * from {{ ref('stg_web__events') }}

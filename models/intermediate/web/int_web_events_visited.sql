@@ -1,6 +1,6 @@
 -- Web events with the visit each belongs to: staging's event columns plus the visit
--- columns of int_web_events_sessionized (a view: the facts of visits and page views read
--- it once each).
+-- columns of int_web_events_sessionized (a view, read by fct_page_views: a page view needs
+-- nearly every event column, which the sessionization passes do not carry).
 with events as (
 
     select * from {{ ref('stg_web__events') }}
