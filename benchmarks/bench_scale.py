@@ -139,10 +139,11 @@ BI_QUERIES = {
 }
 
 
-def dbt(arguments: list[str], target: Path) -> dict[str, float]:
+def dbt(arguments: list[str], target: Path, check: bool = True) -> dict[str, float]:
     return measure(
         [str(DBT), *arguments, "--project-dir", str(PROJECT_ROOT), "--profiles-dir",
-         str(PROFILES_DIR), "--target-path", str(target)]
+         str(PROFILES_DIR), "--target-path", str(target)],
+        check,
     )  # fmt: skip
 
 
@@ -162,8 +163,8 @@ def layer_of(unique_id: str, manifest: dict) -> str:
 def build(target: Path) -> dict:
     """One `dbt build` (seeds, models, tests): wall time, peak memory, seconds per layer
     (sum of its nodes' execution times: two threads run them side by side) and the slowest
-    models."""
-    result = dbt(["build"], target)
+    models; on a failed build also the nodes that failed, with dbt's message."""
+    result = dbt(["build"], target, check=False)
     manifest = json.loads((target / "manifest.json").read_text())
     manifest["nodes"].update(manifest.get("unit_tests", {}))
     # run results also list the exposures (no work): nodes only
@@ -181,11 +182,21 @@ def build(target: Path) -> dict:
         for node in nodes
         if node["unique_id"].startswith("model.")
     ]
+    failed = {
+        node["unique_id"]: (node["message"] or "")[:300]
+        for node in nodes
+        if node["status"] in ("error", "fail")
+    }
     return {
         **result,
         "nodes": len(nodes),
         "node_seconds_per_layer": {name: round(value, 1) for name, value in layers.items()},
         "slowest_models": sorted(models, key=lambda item: item[1], reverse=True)[:6],
+        **(
+            {"failed": failed, "skipped": sum(n["status"] == "skipped" for n in nodes)}
+            if failed
+            else {}
+        ),
     }
 
 
@@ -295,6 +306,9 @@ def bench_scale(
         "wall_s"
     ]
     result["full_build"] = build(target)
+    if result["full_build"]["exit_code"] != 0:  # recorded; nothing further to measure
+        clean_up(root, reuse)
+        return result
     result["limit_proxy"] = limit_proxy(warehouse)
     result["bi_queries"] = bi_queries(warehouse)
 
@@ -313,11 +327,22 @@ def bench_scale(
         "daily_refresh_to_full_build": round(result["daily_refresh"]["wall_s"] / full, 3),
         "full_build_to_limit_proxy": round(full / result["limit_proxy"]["wall_s"], 2),
     }
-    if reuse:
-        warehouse.unlink()
-    else:
-        shutil.rmtree(root)
+    clean_up(root, reuse)
     return result
+
+
+def clean_up(root: Path, reuse: bool) -> None:
+    """Remove a scale's run: all of it, or (``reuse``) all but its generated inputs."""
+    if not reuse:
+        shutil.rmtree(root)
+        return
+    for path in root.iterdir():
+        if path.name in ("landing", "history.duckdb", "inputs.json"):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def bench_engines(days: int, start: dt.date, seed: int, work: Path, scale: float) -> dict:
@@ -390,8 +415,9 @@ def main() -> None:
         runs.append(bench_scale(scale, args.days, args.start, args.seed, args.work, args.reuse))
         print(json.dumps(runs[-1], indent=2), flush=True)
         results["runs"], results["summary"] = runs, {}
-        if len(runs) > 1:
-            first, last = runs[0], runs[-1]
+        built = [run for run in runs if run["full_build"]["exit_code"] == 0]
+        if len(built) > 1:
+            first, last = built[0], built[-1]
             results["summary"][
                 f"full_build_scale_{last['scale']:g}_to_scale_{first['scale']:g}"
             ] = round(last["full_build"]["wall_s"] / first["full_build"]["wall_s"], 2)

@@ -25,17 +25,19 @@ os.environ.setdefault("SHOP_PII_SALT", secrets.token_hex(16))
 RESULTS = HERE / "results" / "simulator_ingest.json"
 
 
-def measure(command: list[str]) -> dict[str, float]:
-    """Run a command; return its wall seconds and peak resident memory in MB."""
+def measure(command: list[str], check: bool = True) -> dict[str, float]:
+    """Run a command; return its wall seconds and peak resident memory in MB (and, when
+    not ``check``ed, its exit code instead of stopping on a failure)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     output = process.stdout.read() if process.stdout else ""
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
-    if process.returncode != 0:
+    if check and process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{output}")
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    result = {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    return result if check else {**result, "exit_code": process.returncode}
 
 
 def landing_size(root: Path) -> tuple[int, float]:
