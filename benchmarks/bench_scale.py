@@ -292,10 +292,7 @@ def bench_scale(
     landing, warehouse, target = root / "landing", root / "shop.duckdb", root / "dbt_target"
     shutil.rmtree(target, ignore_errors=True)
     for leftover in (Path(f"{warehouse}.wal"), Path(f"{warehouse}.tmp")):  # of a stopped run
-        if leftover.is_dir():
-            shutil.rmtree(leftover)
-        else:
-            leftover.unlink(missing_ok=True)
+        remove(leftover)
     # one copy of raw on disk unless it is kept for the next run
     (shutil.copyfile if reuse else os.replace)(root / "history.duckdb", warehouse)
     history_end = start + dt.timedelta(days=days - 1)
@@ -337,12 +334,16 @@ def clean_up(root: Path, reuse: bool) -> None:
         shutil.rmtree(root)
         return
     for path in root.iterdir():
-        if path.name in ("landing", "history.duckdb", "inputs.json"):
-            continue
-        if path.is_dir():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+        if path.name not in ("landing", "history.duckdb", "inputs.json"):
+            remove(path)
+
+
+def remove(path: Path) -> None:
+    """Delete a file or a folder, if it is there."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def bench_engines(days: int, start: dt.date, seed: int, work: Path, scale: float) -> dict:

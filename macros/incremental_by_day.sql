@@ -135,9 +135,10 @@
         rebuilt (from rebuild_from of the fact's domain, meta.rebuilt_by_day): the days
         before were tested when they were built, and the run replaced none of them. Every
         other test reads the whole relation, and so does every test of a full or
-        --full-refresh build, a relationships test (its parent may have changed under the
-        old days), and every test while SHOP_TEST_EVERY_ROW is set (the orchestration sets
-        it after a run whose tests did not all pass). The test's own where config applies
+        --full-refresh build, a test that also reads another model (a relationships test:
+        its parent may have changed under the old days), and every test while
+        SHOP_TEST_EVERY_ROW is set (the orchestration sets it after a run whose tests did
+        not all pass). The test's own where config applies
         on top. rebuild_from reads sources only: a ref made while a test executes would not
         be in the test's dependencies. -#}
     {%- set conditions = [] -%}
@@ -147,8 +148,8 @@
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) if execute and model.attached_node -%}
     {%- set rebuilt = (tested.config.meta or {}).get("rebuilt_by_day") if tested -%}
-    {%- set test_name = (model.test_metadata or {}).get("name") -%}
-    {%- if rebuilt and test_name != "relationships" and run_window() and not flags.FULL_REFRESH
+    {%- set reads_fact_alone = model.depends_on.nodes | length == 1 -%}
+    {%- if rebuilt and reads_fact_alone and run_window() and not flags.FULL_REFRESH
         and not env_var("SHOP_TEST_EVERY_ROW", "") -%}
         {%- do conditions.append(rebuilt.column ~ " >= " ~ rebuild_from(rebuilt.domain)) -%}
     {%- endif -%}

@@ -54,6 +54,7 @@ from orchestration.tests.warehouse import (
     published_shop,
     use_shop,
 )
+from orchestration.transform.assets import untested_marker
 
 
 @pytest.fixture(scope="module")
@@ -371,8 +372,7 @@ def test_each_bad_input_is_stopped_or_harmless(
         downstream = ("reference/", "staging/", "intermediate/", "marts/")
         assert not {key for key in done if key.startswith(downstream)}, done
     # after failed dbt tests, the next run's tests read every row, not only its own days
-    untested = root / "warehouse" / "shop.duckdb.untested"
-    assert untested.exists() == (stage(cases[0]) == "dbt")
+    assert untested_marker().exists() == (stage(cases[0]) == "dbt")
     assert fingerprint(root) == before
     assert set(versions) == {1}
 

@@ -65,7 +65,7 @@ def test_full_run_materializes_every_layer_and_publishes(pipeline_shop: Path) ->
     assert {"marts", "reference", "meta"} <= schemas
     assert not schemas & {"raw", "staging", "intermediate"}
     # every dbt test passed: no run has rows left untested
-    assert not (pipeline_shop / "warehouse" / "shop.duckdb.untested").exists()
+    assert not untested_marker(pipeline_shop / "warehouse" / "shop.duckdb").exists()
     raw = duckdb.connect(str(pipeline_shop / "warehouse" / "shop.duckdb"), read_only=True)
     (raw_orders,) = raw.execute("select count(distinct order_id) from raw.orders").fetchall()[0]
     raw.close()

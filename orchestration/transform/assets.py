@@ -121,10 +121,10 @@ def run_window(context: AssetExecutionContext) -> Iterator[None]:
             os.environ.pop(name, None)
 
 
-def untested_marker() -> Path:
-    """The file beside the warehouse naming the first run whose dbt tests have not all
-    passed yet (absent when the last run passed them all)."""
-    warehouse = settings.warehouse_path()
+def untested_marker(warehouse: Path | None = None) -> Path:
+    """The file beside the warehouse (by default the pipeline's) naming the first run whose
+    dbt tests have not all passed yet (absent when the last run passed them all)."""
+    warehouse = warehouse or settings.warehouse_path()
     return warehouse.with_name(f"{warehouse.name}.untested")
 
 
