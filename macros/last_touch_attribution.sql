@@ -3,38 +3,65 @@
         (columns subject_id, visitor_id, subject_at), the visitor's latest marketing touch
         (int_web_touches_classified) at or before subject_at and at most
         var('attribution_lookback_days') days earlier. Rows with no such touch get the
-        direct channel and no campaign. Ties on time go to the larger event id. -#}
+        direct channel and no campaign. Ties on time go to the larger event id.
+        One pass over each visitor's timeline (no range join, whose pairs grow with the
+        touches per visitor): touches and subjects in time order, touches first at equal
+        times; a subject row takes the last touch row before it. Touches older than the
+        look-back before the earliest subject are not read. An empty utm value counts as
+        absent (the timeline marks a touch's missing values with ''). -#}
+    {%- set lookback = var('attribution_lookback_days') %}
+    {%- set touch_columns = ['utm_source', 'utm_medium', 'utm_campaign'] %}
+    {%- set timeline = "partition by visitor_id order by timeline_at, is_subject, touch_event_id"
+        ~ " rows between unbounded preceding and current row" %}
     select
-        {{ subjects }}.{{ subject_id }},
-        candidates.touch_event_id,
-        candidates.touched_at,
-        coalesce(candidates.channel, 'direct') as channel,
-        candidates.utm_source,
-        candidates.utm_medium,
-        candidates.utm_campaign as attributed_campaign_code
-    from {{ subjects }}
-    left join (
+        {{ subject_id }},
+        case when is_in_lookback then touch_event_id end as touch_event_id,
+        case when is_in_lookback then touched_at end as touched_at,
+        case when is_in_lookback then channel else 'direct' end as channel,
+        case when is_in_lookback then nullif(utm_source, '') end as utm_source,
+        case when is_in_lookback then nullif(utm_medium, '') end as utm_medium,
+        case when is_in_lookback then nullif(utm_campaign, '') end as attributed_campaign_code
+    from (
         select
-            subjects.{{ subject_id }},
-            touches.event_id as touch_event_id,
-            touches.touched_at,
-            touches.channel,
-            touches.utm_source,
-            touches.utm_medium,
-            touches.utm_campaign,
-            row_number() over (
-                partition by subjects.{{ subject_id }}
-                order by touches.touched_at desc, touches.event_id desc
-            ) as recency_rank
-        from {{ subjects }} as subjects
-        inner join {{ ref('int_web_touches_classified') }} as touches
-            on
-                subjects.visitor_id = touches.visitor_id
-                and subjects.{{ subject_at }} >= touches.touched_at
-                and subjects.{{ subject_at }}
-                <= {{ dbt.dateadd('day', var('attribution_lookback_days'), 'touches.touched_at') }}
-    ) as candidates
-        on
-            {{ subjects }}.{{ subject_id }} = candidates.{{ subject_id }}
-            and candidates.recency_rank = 1
+            {{ subject_id }},
+            is_subject,
+            {%- for column in ['touch_event_id', 'touched_at', 'channel'] + touch_columns %}
+            {{ last_non_null(column, timeline) }} as {{ column }},
+            {%- endfor %}
+            timeline_at <= {{ dbt.dateadd('day', lookback, last_non_null('touched_at', timeline)) }}
+                as is_in_lookback
+        from (
+            select
+                visitor_id,
+                {{ subject_at }} as timeline_at,
+                1 as is_subject,
+                {{ subject_id }},
+                null as touch_event_id,
+                null as touched_at,
+                null as channel,
+                {%- for column in touch_columns %}
+                null as {{ column }}{{ "," if not loop.last }}
+                {%- endfor %}
+            from {{ subjects }}
+            union all
+            select
+                visitor_id,
+                touched_at as timeline_at,
+                0 as is_subject,
+                null as {{ subject_id }},
+                event_id as touch_event_id,
+                touched_at,
+                channel,
+                {%- for column in touch_columns %}
+                coalesce({{ column }}, '') as {{ column }}{{ "," if not loop.last }}
+                {%- endfor %}
+            from {{ ref('int_web_touches_classified') }}
+            where
+                touched_at >= (
+                    select {{ dbt.dateadd('day', -lookback, 'min(' ~ subject_at ~ ')') }}
+                    from {{ subjects }}
+                )
+        ) as timeline
+    ) as attributed
+    where is_subject = 1
 {%- endmacro %}

@@ -8,13 +8,14 @@
 --      events only.
 -- A visit's source is its first event's tags, so rule 3 compares an event's tags with the
 -- last tagged event before it in the same run of events (rules 1-2), which carries them.
--- visit_id hashes the visitor and the visit's first event: events loaded for later days
--- never change it. Narrow on purpose: keys, visit columns and the few event columns a
--- visit's sums need (fct_visits aggregates this table alone); the event's other columns are
--- joined from staging by int_web_events_visited. Every window shares one partition and
--- order (a visitor's day, in event order), in three passes: each pass sorts every event
--- (18 M a year at scale 1), the costliest work of the traffic marts. Incremental: a run
--- rebuilds the days its loads touched and the days after them (macro rebuild_from).
+-- visit_id is the id of the visit's first (landing) event: events loaded for later days
+-- never change it, and the landing event's own columns join on it. Narrow on purpose: keys,
+-- visit columns and the few event columns a visit's sums need (int_web_visits aggregates
+-- them); the event's other columns are joined from staging by int_web_events_visited.
+-- Every window shares one partition and order (a visitor's day, in event order), in three
+-- passes: each pass sorts every event (18 M a year at scale 1), the costliest work of the
+-- traffic marts. Incremental: a run rebuilds the days its loads touched and the days after
+-- them (macro rebuild_from).
 {%- set visitor_day = "partition by visitor_id, event_date order by event_at, event_id" %}
 {%- set before = visitor_day ~ " rows between unbounded preceding and 1 preceding" %}
 {%- set up_to = visitor_day ~ " rows between unbounded preceding and current row" %}
@@ -103,7 +104,7 @@ assigned as (
     select
         *,
         {{ last_non_null('case when is_visit_start then event_id end', up_to) }}
-            as visit_first_event_id,
+            as visit_id,
         lead(event_at) over ({{ visitor_day }}) as next_event_at,
         lead(is_visit_start) over ({{ visitor_day }}) as is_next_event_visit_start,
         min(case when is_visit_start then day_position end) over ({{ after }})
@@ -118,7 +119,7 @@ final as (
 
     select
         event_id,
-        {{ surrogate_key(['visitor_id', 'visit_first_event_id']) }} as visit_id,
+        visit_id,
         visitor_id,
         customer_id,
         event_at,

@@ -1,74 +1,23 @@
 -- Traffic (网站流量指标), one row per visit (访问): its landing, own traffic source, the
 -- campaign it is attributed to (last non-direct touch), depth, duration and how far down
--- the funnel it went. The visit's sums come from int_web_events_sessionized alone; only its
--- landing event joins staging for the page and referrer (the tables are read once per use,
--- not through a shared CTE, which the engine would materialize at full width). Incremental
--- by day (macro rebuild_from): a run rebuilds the days its loads touched and every later
--- day, whose attribution and new visitors they can change.
+-- the funnel it went: int_web_visits with the visit's channels, whether its visitor is new,
+-- and the dimension keys. Incremental by day (macro rebuild_from): a run rebuilds the days
+-- its loads touched and every later day, whose attribution and new visitors they can change.
 {{ config(**incremental_by_day('visit_date', 'web')) }}
 with visits as (
 
-    select
-        visit_id,
-        visitor_id,
-        max(customer_id) as customer_id,
-        min(event_at) as visit_start_at,
-        max(event_at) as visit_end_at,
-        min(event_date) as visit_date,
-        count(*) as event_count,
-        sum(case when event_type = 'page_view' then 1 else 0 end) as page_views,
-        sum(
-            case
-                when event_type = 'page_view' and seconds_to_next_event is not null then 1 else 0
-            end
-        )
-            as timed_page_views,
-        sum(
-            case
-                when event_type = 'page_view' then coalesce(seconds_to_next_event, 0) else 0
-            end
-        ) as time_on_page_seconds,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_cart_count,
-        sum(case when event_type = 'checkout_start' then 1 else 0 end) as checkout_start_count,
-        sum(case when event_type = 'order_submit' then 1 else 0 end) as orders_placed,
-        sum(case when event_type = 'payment_result' and is_payment_success then 1 else 0 end)
-            as payments_succeeded
-    from {{ ref('int_web_events_sessionized') }}
-    where {{ rebuilt_days_only('event_date', 'web') }}
-    group by visit_id, visitor_id
+    select * from {{ ref('int_web_visits') }}
+    where {{ rebuilt_days_only('visit_date', 'web') }}
 
 ),
 
-landings as (
-
-    select
-        sessions.visit_id,
-        events.event_id as landing_event_id,
-        events.event_at_local as visit_start_at_local,
-        events.page_type as landing_page_type,
-        events.page_url as landing_page_url,
-        events.referrer_url,
-        events.utm_source,
-        events.utm_medium,
-        events.utm_campaign,
-        events.device
-    from {{ ref('stg_web__events') }} as events
-    inner join {{ ref('int_web_events_sessionized') }} as sessions
-        on events.event_id = sessions.event_id
-    where
-        sessions.is_visit_start
-        and {{ rebuilt_days_only('sessions.event_date', 'web') }}
-        and {{ rebuilt_days_only('events.event_date', 'web') }}
-
-),
-
--- a visitor's first event ever, also when it lies before the days being rebuilt
+-- a visitor's first visit ever, also when it lies before the days being rebuilt
 visitors as (
 
     select
         visitor_id,
-        min(event_at) as first_seen_at
-    from {{ ref('stg_web__events') }}
+        min(visit_start_at) as first_seen_at
+    from {{ ref('int_web_visits') }}
     {%- if is_incremental() %}
     where visitor_id in (select visits.visitor_id from visits)
     {%- endif %}
@@ -76,12 +25,14 @@ visitors as (
 
 ),
 
-touches as (
+-- the landing event's touch, if it is one: the visit's own channel
+landing_touches as (
 
     select
         event_id,
         channel
     from {{ ref('int_web_touches_classified') }}
+    where {{ rebuilt_days_only('touched_date', 'web') }}
 
 ),
 
@@ -117,18 +68,18 @@ final as (
         coalesce(customers.customer_key, {{ unknown_key() }}) as customer_key,
         visits.customer_id,
         visits.visit_start_at,
-        landings.visit_start_at_local,
+        visits.visit_start_at_local,
         visits.visit_end_at,
         visits.visit_date,
-        landings.device,
-        landings.landing_page_type,
-        landings.landing_page_url,
-        landings.referrer_url,
-        landings.utm_source,
-        landings.utm_medium,
-        landings.utm_campaign,
+        visits.device,
+        visits.landing_page_type,
+        visits.landing_page_url,
+        visits.referrer_url,
+        visits.utm_source,
+        visits.utm_medium,
+        visits.utm_campaign,
         coalesce(channels.channel_key, {{ unknown_key() }}) as channel_key,
-        coalesce(touches.channel, 'direct') as channel,
+        coalesce(landing_touches.channel, 'direct') as channel,
         coalesce(attributed_channels.channel_key, {{ unknown_key() }}) as attributed_channel_key,
         attribution.channel as attributed_channel,
         {{ campaign_key('attribution.attributed_campaign_code', 'campaigns.campaign_key') }}
@@ -150,12 +101,11 @@ final as (
         visits.orders_placed > 0 as has_order,
         visits.payments_succeeded > 0 as has_payment
     from visits
-    inner join landings on visits.visit_id = landings.visit_id
     inner join visitors on visits.visitor_id = visitors.visitor_id
     inner join attribution on visits.visit_id = attribution.visit_id
-    left join touches on landings.landing_event_id = touches.event_id
+    left join landing_touches on visits.visit_id = landing_touches.event_id
     left join customers on visits.customer_id = customers.customer_id
-    left join channels on coalesce(touches.channel, 'direct') = channels.channel
+    left join channels on coalesce(landing_touches.channel, 'direct') = channels.channel
     left join channels as attributed_channels on attribution.channel = attributed_channels.channel
     left join campaigns on attribution.attributed_campaign_code = campaigns.campaign_code
 
