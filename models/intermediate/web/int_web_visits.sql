@@ -22,22 +22,18 @@ sums as (
         max(event_at) as visit_end_at,
         min(event_date) as visit_date,
         count(*) as event_count,
-        sum(case when event_type = 'page_view' then 1 else 0 end) as page_views,
-        sum(
-            case
-                when event_type = 'page_view' and seconds_to_next_event is not null then 1 else 0
-            end
-        )
+        count(case when event_type = 'page_view' then 1 end) as page_views,
+        count(case when event_type = 'page_view' and seconds_to_next_event is not null then 1 end)
             as timed_page_views,
         sum(
             case
                 when event_type = 'page_view' then coalesce(seconds_to_next_event, 0) else 0
             end
         ) as time_on_page_seconds,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_cart_count,
-        sum(case when event_type = 'checkout_start' then 1 else 0 end) as checkout_start_count,
-        sum(case when event_type = 'order_submit' then 1 else 0 end) as orders_placed,
-        sum(case when event_type = 'payment_result' and is_payment_success then 1 else 0 end)
+        count(case when event_type = 'add_to_cart' then 1 end) as add_to_cart_count,
+        count(case when event_type = 'checkout_start' then 1 end) as checkout_start_count,
+        count(case when event_type = 'order_submit' then 1 end) as orders_placed,
+        count(case when event_type = 'payment_result' and is_payment_success then 1 end)
             as payments_succeeded
     from sessions
     group by visit_id, visitor_id
