@@ -6,10 +6,12 @@
         direct channel and no campaign. Ties on time go to the larger event id.
         One pass over each visitor's timeline (no range join, whose pairs grow with the
         touches per visitor): touches and subjects in time order, touches first at equal
-        times; a subject row takes the last touch row before it. Touches older than the
-        look-back before the earliest subject are not read. An empty utm value counts as
-        absent (the timeline marks a touch's missing values with ''). -#}
-    {%- set lookback = var('attribution_lookback_days') %}
+        times; a subject row takes the last touch row at or before it. Touches older than
+        the look-back before the earliest subject are not read, nor touches without a
+        visitor (as a join on visitor_id would not match them: a subject without a visitor
+        gets direct). An empty utm value counts as absent (the timeline marks a touch's
+        missing values with ''). -#}
+    {%- set lookback = var('attribution_lookback_days') | int %}
     {%- set touch_columns = ['utm_source', 'utm_medium', 'utm_campaign'] %}
     {%- set timeline = "partition by visitor_id order by timeline_at, is_subject, touch_event_id"
         ~ " rows between unbounded preceding and current row" %}
@@ -23,45 +25,50 @@
         case when is_in_lookback then nullif(utm_campaign, '') end as attributed_campaign_code
     from (
         select
-            {{ subject_id }},
-            is_subject,
-            {%- for column in ['touch_event_id', 'touched_at', 'channel'] + touch_columns %}
-            {{ last_non_null(column, timeline) }} as {{ column }},
-            {%- endfor %}
-            timeline_at <= {{ dbt.dateadd('day', lookback, last_non_null('touched_at', timeline)) }}
-                as is_in_lookback
+            *,
+            timeline_at <= {{ dbt.dateadd('day', lookback, 'touched_at') }} as is_in_lookback
         from (
             select
-                visitor_id,
-                {{ subject_at }} as timeline_at,
-                1 as is_subject,
                 {{ subject_id }},
-                null as touch_event_id,
-                null as touched_at,
-                null as channel,
-                {%- for column in touch_columns %}
-                null as {{ column }}{{ "," if not loop.last }}
+                is_subject,
+                timeline_at,
+                {%- for column in ['touch_event_id', 'touched_at', 'channel'] + touch_columns %}
+                {{ last_non_null(column, timeline) }} as {{ column }}{{ "," if not loop.last }}
                 {%- endfor %}
-            from {{ subjects }}
-            union all
-            select
-                visitor_id,
-                touched_at as timeline_at,
-                0 as is_subject,
-                null as {{ subject_id }},
-                event_id as touch_event_id,
-                touched_at,
-                channel,
-                {%- for column in touch_columns %}
-                coalesce({{ column }}, '') as {{ column }}{{ "," if not loop.last }}
-                {%- endfor %}
-            from {{ ref('int_web_touches_classified') }}
-            where
-                touched_at >= (
-                    select {{ dbt.dateadd('day', -lookback, 'min(' ~ subject_at ~ ')') }}
-                    from {{ subjects }}
-                )
-        ) as timeline
+            from (
+                select
+                    visitor_id,
+                    {{ subject_at }} as timeline_at,
+                    1 as is_subject,
+                    {{ subject_id }},
+                    null as touch_event_id,
+                    null as touched_at,
+                    null as channel,
+                    {%- for column in touch_columns %}
+                    null as {{ column }}{{ "," if not loop.last }}
+                    {%- endfor %}
+                from {{ subjects }}
+                union all
+                select
+                    visitor_id,
+                    touched_at as timeline_at,
+                    0 as is_subject,
+                    null as {{ subject_id }},
+                    event_id as touch_event_id,
+                    touched_at,
+                    channel,
+                    {%- for column in touch_columns %}
+                    coalesce({{ column }}, '') as {{ column }}{{ "," if not loop.last }}
+                    {%- endfor %}
+                from {{ ref('int_web_touches_classified') }}
+                where
+                    touched_at >= (
+                        select {{ dbt.dateadd('day', -lookback, 'min(' ~ subject_at ~ ')') }}
+                        from {{ subjects }}
+                    )
+                    and visitor_id is not null
+            ) as timeline
+        ) as carried
+        where is_subject = 1
     ) as attributed
-    where is_subject = 1
 {%- endmacro %}
