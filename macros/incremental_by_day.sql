@@ -138,9 +138,9 @@
         --full-refresh build, a test that also reads another model (a relationships test:
         its parent may have changed under the old days), and every test while
         SHOP_TEST_EVERY_ROW is set (the orchestration sets it after a run whose tests did
-        not all pass). The test's own where config applies
-        on top. rebuild_from reads sources only: a ref made while a test executes would not
-        be in the test's dependencies. -#}
+        not all pass). The test's own where config applies on top. rebuild_from reads
+        sources only: a ref made while a test executes would not be in the test's
+        dependencies. -#}
     {%- set conditions = [] -%}
     {%- set where = config.get("where") -%}
     {%- if where -%}
