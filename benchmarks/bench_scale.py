@@ -111,8 +111,9 @@ BI_QUERIES = {
     "marts.fct_traffic_daily)",
     "funnel_by_device": "select device, sum(visits_with_order) / sum(visits) from "
     "marts.fct_traffic_daily group by 1",
-    "uv_by_month": "select date_trunc('month', visit_date), count(distinct visitor_id) "
-    "from marts.fct_visitor_daily group by 1 order by 1",
+    "uv_by_month": "select period_start, indicator_value from marts.fct_indicator_values "
+    "where indicator_code = 'unique_visitors' and grain = 'month' "
+    "and slice_dimension = 'all' order by period_start",
     "bounce_rate_by_channel": "select channel, sum(bounced_visits) / sum(visits) from "
     "marts.fct_traffic_daily group by 1",
     "rfm_segment_shares": "select rfm_segment, count(*) / sum(count(*)) over () from "
@@ -139,11 +140,14 @@ BI_QUERIES = {
 }
 
 
-def dbt(arguments: list[str], target: Path, check: bool = True) -> dict[str, float]:
+def dbt(
+    arguments: list[str], target: Path, check: bool = True, rss_samples: list | None = None
+) -> dict[str, float]:
     return measure(
         [str(DBT), *arguments, "--project-dir", str(PROJECT_ROOT), "--profiles-dir",
          str(PROFILES_DIR), "--target-path", str(target)],
         check,
+        rss_samples,
     )  # fmt: skip
 
 
@@ -162,9 +166,12 @@ def layer_of(unique_id: str, manifest: dict) -> str:
 
 def build(target: Path) -> dict:
     """One `dbt build` (seeds, models, tests): wall time, peak memory, seconds per layer
-    (sum of its nodes' execution times: two threads run them side by side) and the slowest
-    models; on a failed build also the nodes that failed, with dbt's message."""
-    result = dbt(["build"], target, check=False)
+    (sum of its nodes' execution times: two threads run them side by side), the slowest
+    models and the nodes during which memory peaked (resident memory sampled every 0.2 s,
+    each sample given to the nodes executing then); on a failed build also the nodes that
+    failed, with dbt's message."""
+    rss_samples: list[tuple[float, float]] = []
+    result = dbt(["build"], target, check=False, rss_samples=rss_samples)
     manifest = json.loads((target / "manifest.json").read_text())
     manifest["nodes"].update(manifest.get("unit_tests", {}))
     # run results also list the exposures (no work): nodes only
@@ -192,12 +199,30 @@ def build(target: Path) -> dict:
         "nodes": len(nodes),
         "node_seconds_per_layer": {name: round(value, 1) for name, value in layers.items()},
         "slowest_models": sorted(models, key=lambda item: item[1], reverse=True)[:6],
+        "peak_rss_mb_by_node": peak_rss_by_node(nodes, rss_samples)[:6],
         **(
             {"failed": failed, "skipped": sum(n["status"] == "skipped" for n in nodes)}
             if failed
             else {}
         ),
     }
+
+
+def peak_rss_by_node(nodes: list[dict], samples: list[tuple[float, float]]) -> list:
+    """(node name, peak resident MB while it executed), highest first."""
+    peaks = []
+    for node in nodes:
+        execute = next((t for t in node["timing"] if t["name"] == "execute"), None)
+        if not execute or not execute.get("started_at"):
+            continue
+        first, last = (
+            dt.datetime.fromisoformat(execute[key].replace("Z", "+00:00")).timestamp()
+            for key in ("started_at", "completed_at")
+        )
+        during = [rss for at, rss in samples if first <= at <= last]
+        if during:
+            peaks.append((node["unique_id"].split(".", 2)[-1], round(max(during))))
+    return sorted(peaks, key=lambda item: item[1], reverse=True)
 
 
 def limit_proxy(warehouse: Path) -> dict:

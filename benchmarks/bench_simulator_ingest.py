@@ -16,6 +16,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,19 +26,43 @@ os.environ.setdefault("SHOP_PII_SALT", secrets.token_hex(16))
 RESULTS = HERE / "results" / "simulator_ingest.json"
 
 
-def measure(command: list[str], check: bool = True) -> dict[str, float]:
+def measure(
+    command: list[str], check: bool = True, rss_samples: list | None = None
+) -> dict[str, float]:
     """Run a command; return its wall seconds and peak resident memory in MB (and, when
-    not ``check``ed, its exit code instead of stopping on a failure)."""
+    not ``check``ed, its exit code instead of stopping on a failure). With ``rss_samples``,
+    also append (unix time, resident MB) of the command every 0.2 s while it runs."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    sampler = None
+    if rss_samples is not None:
+        sampler = threading.Thread(target=sample_rss, args=(process.pid, rss_samples), daemon=True)
+        sampler.start()
     output = process.stdout.read() if process.stdout else ""
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
+    if sampler:
+        sampler.join()
     if check and process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{output}")
     result = {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
     return result if check else {**result, "exit_code": process.returncode}
+
+
+def sample_rss(pid: int, samples: list) -> None:
+    """Append (unix time, resident MB) of process ``pid`` every 0.2 s until it ends."""
+    status = Path(f"/proc/{pid}/status")
+    while True:
+        try:
+            lines = status.read_text().splitlines()
+        except (FileNotFoundError, ProcessLookupError):
+            return
+        resident = next((line for line in lines if line.startswith("VmRSS:")), None)
+        if resident is None:  # a zombie: the process has exited
+            return
+        samples.append((time.time(), int(resident.split()[1]) / 1024))
+        time.sleep(0.2)
 
 
 def landing_size(root: Path) -> tuple[int, float]:

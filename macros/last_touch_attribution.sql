@@ -1,6 +1,7 @@
-{% macro last_touch_attribution(subjects, subject_id, subject_at) -%}
+{% macro last_touch_attribution(subjects, subject_id, subject_at, carried_columns=[]) -%}
     {#- Marketing attribution (last non-direct touch): for each row of the CTE `subjects`
-        (columns subject_id, visitor_id, subject_at), the visitor's latest marketing touch
+        (columns subject_id, visitor_id, subject_at and carried_columns, which are passed
+        through after the subject id), the visitor's latest marketing touch
         (int_web_touches_classified) at or before subject_at and at most
         var('attribution_lookback_days') days earlier. Rows with no such touch get the
         direct channel and no campaign. Ties on time go to the larger event id.
@@ -17,6 +18,9 @@
         ~ " rows between unbounded preceding and current row" %}
     select
         {{ subject_id }},
+        {%- for column in carried_columns %}
+        {{ column }},
+        {%- endfor %}
         case when is_in_lookback then touch_event_id end as touch_event_id,
         case when is_in_lookback then touched_at end as touched_at,
         case when is_in_lookback then channel else 'direct' end as channel,
@@ -30,6 +34,9 @@
         from (
             select
                 {{ subject_id }},
+                {%- for column in carried_columns %}
+                {{ column }},
+                {%- endfor %}
                 is_subject,
                 timeline_at,
                 {%- for column in ['touch_event_id', 'touched_at', 'channel'] + touch_columns %}
@@ -41,6 +48,9 @@
                     {{ subject_at }} as timeline_at,
                     1 as is_subject,
                     {{ subject_id }},
+                    {%- for column in carried_columns %}
+                    {{ column }},
+                    {%- endfor %}
                     null as touch_event_id,
                     null as touched_at,
                     null as channel,
@@ -54,6 +64,9 @@
                     touched_at as timeline_at,
                     0 as is_subject,
                     null as {{ subject_id }},
+                    {%- for column in carried_columns %}
+                    null as {{ column }},
+                    {%- endfor %}
                     event_id as touch_event_id,
                     touched_at,
                     channel,

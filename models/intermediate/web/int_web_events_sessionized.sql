@@ -11,8 +11,8 @@
 -- visit_id is the id of the visit's first (landing) event: events loaded for later days
 -- never change it, and the landing event's own columns join on it. Narrow on purpose: keys,
 -- visit columns and the few event columns a visit's sums need (int_web_visits_summed
--- aggregates them); the event's other columns are joined from staging, for page views by
--- int_web_events_visited and for landing events by int_web_visits.
+-- aggregates them); the event's other columns are joined from staging, by fct_page_views
+-- and, for landing events, by int_web_visits.
 -- Every window shares one partition and order (a visitor's day, in event order), in three
 -- passes: each pass sorts every event (18 M a year at scale 1), the costliest work of the
 -- traffic marts. Incremental: a run rebuilds the days its loads touched and the days after

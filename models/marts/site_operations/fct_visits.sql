@@ -1,13 +1,28 @@
 -- Traffic (网站流量指标), one row per visit (访问): its landing, own traffic source, the
 -- campaign it is attributed to (last non-direct touch), depth, duration and how far down
--- the funnel it went: int_web_visits with the visit's channels, whether its visitor is new,
--- and the dimension keys. Incremental by day (macro rebuild_from): a run rebuilds the days
--- its loads touched and every later day, whose attribution and new visitors they can change.
+-- the funnel it went: int_web_visits (with the visit's own channel) and
+-- int_web_visits_attributed, whether its visitor is new, and the dimension keys.
+-- Incremental by day (macro rebuild_from): a run rebuilds the days its loads touched and
+-- every later day, whose attribution and new visitors they can change.
 {{ config(**incremental_by_day('visit_date', 'web')) }}
+-- each visit with its attribution (int_web_visits_attributed), joined month by month in a
+-- full build (macro union_by_month: one month's join fits in memory)
 with visits as (
 
-    select * from {{ ref('int_web_visits') }}
-    where {{ rebuilt_days_only('visit_date', 'web') }}
+    {% call(month) union_by_month(ref('int_web_visits'), 'visit_date') %}
+    select
+        visits.*,
+        attribution.channel as attributed_channel,
+        attribution.attributed_campaign_code
+    from {{ ref('int_web_visits') }} as visits
+    inner join {{ ref('int_web_visits_attributed') }} as attribution
+        on visits.visit_id = attribution.visit_id
+    where
+        {{ rebuilt_days_only('visits.visit_date', 'web') }}
+        and {{ rebuilt_days_only('attribution.visit_date', 'web') }}
+        and {{ in_month('visits.visit_date', month) }}
+        and {{ in_month('attribution.visit_date', month) }}
+    {% endcall %}
 
 ),
 
@@ -22,23 +37,6 @@ visitors as (
     where visitor_id in (select visits.visitor_id from visits)
     {%- endif %}
     group by visitor_id
-
-),
-
--- the landing event's touch, if it is one: the visit's own channel
-landing_touches as (
-
-    select
-        event_id,
-        channel
-    from {{ ref('int_web_touches_classified') }}
-    where {{ rebuilt_days_only('touched_date', 'web') }}
-
-),
-
-attribution as (
-
-    {{ last_touch_attribution('visits', 'visit_id', 'visit_start_at') }}
 
 ),
 
@@ -79,12 +77,12 @@ final as (
         visits.utm_medium,
         visits.utm_campaign,
         coalesce(channels.channel_key, {{ unknown_key() }}) as channel_key,
-        coalesce(landing_touches.channel, 'direct') as channel,
+        visits.channel,
         coalesce(attributed_channels.channel_key, {{ unknown_key() }}) as attributed_channel_key,
-        attribution.channel as attributed_channel,
-        {{ campaign_key('attribution.attributed_campaign_code', 'campaigns.campaign_key') }}
+        visits.attributed_channel,
+        {{ campaign_key('visits.attributed_campaign_code', 'campaigns.campaign_key') }}
             as attributed_campaign_key,
-        attribution.attributed_campaign_code,
+        visits.attributed_campaign_code,
         visits.visit_start_at = visitors.first_seen_at as is_new_visitor,
         visits.event_count,
         visits.page_views,
@@ -102,12 +100,11 @@ final as (
         visits.payments_succeeded > 0 as has_payment
     from visits
     inner join visitors on visits.visitor_id = visitors.visitor_id
-    inner join attribution on visits.visit_id = attribution.visit_id
-    left join landing_touches on visits.visit_id = landing_touches.event_id
     left join customers on visits.customer_id = customers.customer_id
-    left join channels on coalesce(landing_touches.channel, 'direct') = channels.channel
-    left join channels as attributed_channels on attribution.channel = attributed_channels.channel
-    left join campaigns on attribution.attributed_campaign_code = campaigns.campaign_code
+    left join channels on visits.channel = channels.channel
+    left join channels as attributed_channels
+        on visits.attributed_channel = attributed_channels.channel
+    left join campaigns on visits.attributed_campaign_code = campaigns.campaign_code
 
 )
 
