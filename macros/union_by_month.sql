@@ -58,3 +58,14 @@
         1 = 1
     {%- endif -%}
 {%- endmacro %}
+
+{% macro rebuilt_days_in_month(day_columns, domain, month) -%}
+    {#- Row filter of a union_by_month branch joining facts by day: each of day_columns
+        within the days the run rebuilds (macro rebuilt_days_only) and within the branch's
+        month (macro in_month). -#}
+    {%- for day_column in day_columns -%}
+        {{ rebuilt_days_only(day_column, domain) }}
+        and {{ in_month(day_column, month) }}
+        {{- "\n        and " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

@@ -11,8 +11,7 @@ with sums as (
 
     select * from {{ ref('int_web_visits_summed') }}
     where
-        {{ rebuilt_days_only('visit_date', 'web') }}
-        and {{ in_month('visit_date', month) }}
+        {{ rebuilt_days_in_month(['visit_date'], 'web', month) }}
 
 ),
 
@@ -33,14 +32,12 @@ landings as (
         device
     from {{ ref('stg_web__events') }}
     where
-        {{ rebuilt_days_only('event_date', 'web') }}
-        and {{ in_month('event_date', month) }}
+        {{ rebuilt_days_in_month(['event_date'], 'web', month) }}
         and event_id in (
             select sessions.event_id from {{ ref('int_web_events_sessionized') }} as sessions
             where
                 sessions.is_visit_start
-                and {{ rebuilt_days_only('sessions.event_date', 'web') }}
-                and {{ in_month('sessions.event_date', month) }}
+                and {{ rebuilt_days_in_month(['sessions.event_date'], 'web', month) }}
         )
 
 ),

@@ -41,10 +41,7 @@ page_views as (
     inner join {{ ref('stg_web__events') }} as events on sessions.event_id = events.event_id
     where
         sessions.event_type = 'page_view'
-        and {{ rebuilt_days_only('sessions.event_date', 'web') }}
-        and {{ rebuilt_days_only('events.event_date', 'web') }}
-        and {{ in_month('sessions.event_date', month) }}
-        and {{ in_month('events.event_date', month) }}
+        and {{ rebuilt_days_in_month(['sessions.event_date', 'events.event_date'], 'web', month) }}
     {% endcall %}
 
 ),

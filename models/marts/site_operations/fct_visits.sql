@@ -18,10 +18,7 @@ with visits as (
     inner join {{ ref('int_web_visits_attributed') }} as attribution
         on visits.visit_id = attribution.visit_id
     where
-        {{ rebuilt_days_only('visits.visit_date', 'web') }}
-        and {{ rebuilt_days_only('attribution.visit_date', 'web') }}
-        and {{ in_month('visits.visit_date', month) }}
-        and {{ in_month('attribution.visit_date', month) }}
+        {{ rebuilt_days_in_month(['visits.visit_date', 'attribution.visit_date'], 'web', month) }}
     {% endcall %}
 
 ),
