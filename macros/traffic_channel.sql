@@ -6,8 +6,8 @@
         when the referrer's host is a search engine (seed search_engines) and referral
         otherwise; direct with no tags and no referrer, or the shop's own site (var
         shop_site_url) as referrer. Marketing touches (int_web_touches_classified) are the
-        rows that are not direct; a visit's own channel is its landing event's
-        (int_web_visits). -#}
+        rows that are not direct (so a utm_medium that channel_map maps to direct makes no
+        touch); a visit's own channel is its landing event's (int_web_visits). -#}
     select
         {{ events }}.*,
         split_part({{ events }}.referrer_url, '/', 3) as referrer_domain,

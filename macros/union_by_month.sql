@@ -1,14 +1,18 @@
 {% macro union_by_month(relation, day_column) -%}
     {#- Call block: the union all of its body once per calendar month of the days of
         `relation` (its column day_column), the body receiving the month to filter its own
-        day columns to with in_month, e.g. `{% call(month) union_by_month(ref('x'), 'day')
-        %} ... where {{ in_month('day', month) }} {% endcall %}`. For large joins whose
-        rows pair within a day: DuckDB runs the branches one after another, so each holds
-        one month's hash table in memory instead of the whole history's, which at scale
-        spills tens of GB to disk (fct_page_views' join at scale 10: 333 s and 21 GB of
-        spill in one query, 130 s and none month by month). Only a first or full-refresh
-        build of a model on DuckDB is split (macro month_chunks): an incremental run
-        rebuilds a few days, and other engines and unit tests get the body once. -#}
+        day columns to (macro rebuilt_days_in_month, or in_month), e.g.
+        `{% call(month) union_by_month(ref('x'), 'day') %} ... where
+        {{ rebuilt_days_in_month(['x.day'], 'web', month) }} {% endcall %}`. For large joins
+        whose rows pair within a day: DuckDB has been seen to run the branches one after
+        another, each holding one month's hash table in memory instead of the whole
+        history's, which at scale spills tens of GB to disk (fct_page_views' join at scale
+        10: 333 s and 21 GB of spill in one query, 130 s and none month by month; the
+        benchmark's peak memory per node keeps checking it). The first branch also takes
+        the days before the first month and null days, the last the days after the last
+        month, so that no row is lost. Only a first or full-refresh build of a model on
+        DuckDB is split (macro month_chunks): an incremental run rebuilds a few days, and
+        other engines and unit tests get the body once. -#}
     {%- for month in month_chunks(relation, day_column) %}
     {{- "\n    union all\n" if not loop.first }}
     select * from (
@@ -19,8 +23,9 @@
 
 {% macro month_chunks(relation, day_column) -%}
     {#- The months union_by_month splits its body into, as (first day, first day of the
-        next month) date strings; [none] (one branch, every day) unless it is a model's
-        full build on DuckDB with the relation built (not while linting). -#}
+        next month) date strings, none for the open ends (macro in_month); [none] (one
+        branch, every day) unless it is a model's full build on DuckDB with the relation
+        built (not while linting). -#}
     {%- if is_incremental() or not execute or model.resource_type != "model"
         or load_relation(relation) is none -%}
         {{ return([none]) }}
@@ -41,21 +46,29 @@
     {%- endif -%}
     {%- set first, last = bounds[0], bounds[1] -%}
     {%- set count = (last.year - first.year) * 12 + last.month - first.month + 1 -%}
-    {%- set months = [] -%}
+    {%- set starts = [] -%}
     {%- for index in range(count + 1) -%}
         {%- set month = first.month - 1 + index -%}
-        {%- do months.append("%04d-%02d-01" % (first.year + month // 12, month % 12 + 1)) -%}
+        {%- do starts.append("%04d-%02d-01" % (first.year + month // 12, month % 12 + 1)) -%}
     {%- endfor -%}
-    {{ return(zip(months[:-1], months[1:]) | list) }}
+    {#- open-ended at both ends: no day falls outside the branches -#}
+    {%- set starts = [none] + starts[1:-1] + [none] -%}
+    {{ return(zip(starts[:-1], starts[1:]) | list) }}
 {%- endmacro %}
 
 {% macro in_month(day_column, month) -%}
-    {#- True for the days of `month` (a month_chunks pair); every day for none. -#}
-    {%- if month -%}
+    {#- True for the days of `month`, a month_chunks pair (first day, first day of the next
+        month): the first pair (none, …) also takes every earlier and null day, the last
+        (…, none) every later day; every day for none. -#}
+    {%- if not month or month[0] is none and month[1] is none -%}
+        1 = 1
+    {%- elif month[0] is none -%}
+        ({{ day_column }} < cast('{{ month[1] }}' as date) or {{ day_column }} is null)
+    {%- elif month[1] is none -%}
+        {{ day_column }} >= cast('{{ month[0] }}' as date)
+    {%- else -%}
         {{ day_column }} >= cast('{{ month[0] }}' as date)
         and {{ day_column }} < cast('{{ month[1] }}' as date)
-    {%- else -%}
-        1 = 1
     {%- endif -%}
 {%- endmacro %}
 
