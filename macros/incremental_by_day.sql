@@ -110,37 +110,67 @@
 {%- endmacro %}
 
 {% macro rebuild_from(domain) -%}
-    {#- First day an incremental run rebuilds: the earliest day its loads touched. Every
-        later day is rebuilt too, because effects carry forward: a visit's attribution looks
-        back 7 days, a visitor is new only at their first visit, an order's customer history
-        (previous order, first valid order) spans days. Null (nothing rebuilt) when the run
-        loaded nothing of the domain. -#}
-    (select min(touched_day) from ({{ touched_days(domain) }}) as touched)
+    {#- First day an incremental run rebuilds: the earliest day its loads touched, of one
+        domain or of a list of them (a fact depending on several: an order's attribution
+        on the order and the visitor's touches). Every later day is rebuilt too, because
+        effects carry forward: a visit's attribution looks back 7 days, a visitor is new
+        only at their first visit, an order's customer history (previous order, first valid
+        order) spans days. Null (nothing rebuilt) when the run loaded nothing of them. -#}
+    {%- set domains = [domain] if domain is string else domain %}
+    (select min(touched_day) from (
+        {%- for name in domains %}
+        {{ touched_days(name) }}
+        {{ "union all" if not loop.last }}
+        {%- endfor %}
+    ) as touched)
+{%- endmacro %}
+
+{% macro reads_rebuilt_days_only() -%}
+    {#- Whether the node executing reads only the days the run rebuilds: an incremental run
+        of an incremental model; for a test, a run with a window (the orchestration's daily
+        runs) that is neither --full-refresh nor told to test every row (SHOP_TEST_EVERY_ROW,
+        set by the orchestration after a run whose tests did not all pass): the days before
+        were tested when they were built, and the run replaced none of them. -#}
+    {%- if model.resource_type == "test" -%}
+        {{ return(run_window() is not none and not flags.FULL_REFRESH
+            and not env_var("SHOP_TEST_EVERY_ROW", "")) }}
+    {%- endif -%}
+    {{ return(is_incremental()) }}
 {%- endmacro %}
 
 {% macro rebuilt_days_only(day_column, domain) -%}
-    {#- Row filter of an incremental fact's inputs: the days it rebuilds (all on a full build).
-        rebuild_from() is rendered before the branch so its sources are seen at parse time. -#}
+    {#- Row filter of an incremental fact's inputs, or of a test's (reads_rebuilt_days_only):
+        the days the run rebuilds (all on a full build). rebuild_from() is rendered before
+        the branch so its sources are seen at parse time. -#}
     {%- set first_day = rebuild_from(domain) -%}
-    {%- if is_incremental() -%}
+    {%- if reads_rebuilt_days_only() -%}
         {{ day_column }} >= {{ first_day }}
     {%- else -%}
         1 = 1
     {%- endif -%}
 {%- endmacro %}
 
+{% macro rebuilt_shop_days_only(utc_timestamp, domain) -%}
+    {#- rebuilt_days_only for a UTC time column (raw): the rows of the shop-local days the
+        run rebuilds, after a range filter on the time itself (no time zone is a day or more
+        from UTC) that skips the older rows unconverted: the storage prunes them by their
+        time instead of converting every row's time to the shop's day. -#}
+    {%- if reads_rebuilt_days_only() -%}
+        {{ utc_timestamp }} >= {{ dbt.dateadd("day", -1, "cast(" ~ rebuild_from(domain) ~ " as timestamp)") }}
+        and
+    {%- endif %}
+    {{ rebuilt_days_only(shop_date(utc_timestamp), domain) }}
+{%- endmacro %}
+
 {% macro get_where_subquery(relation) -%}
-    {#- The rows a generic test reads (dbt's hook for its where config). In an incremental
-        run with a window, a test of a fact rebuilt by day reads only the days the run
-        rebuilt (from rebuild_from of the fact's domain, meta.rebuilt_by_day): the days
-        before were tested when they were built, and the run replaced none of them. Every
-        other test reads the whole relation, and so does every test of a full or
-        --full-refresh build, a test that also reads another model (a relationships test:
-        its parent may have changed under the old days), and every test while
-        SHOP_TEST_EVERY_ROW is set (the orchestration sets it after a run whose tests did
-        not all pass). The test's own where config applies on top. rebuild_from reads
-        sources only: a ref made while a test executes would not be in the test's
-        dependencies. -#}
+    {#- The rows a generic test reads (dbt's hook for its where config). When the run's
+        tests read only the rebuilt days (reads_rebuilt_days_only), a test of a fact rebuilt
+        by day reads the days the run rebuilt (rebuilt_days_only of the fact's day column
+        and domain, meta.rebuilt_by_day). Every other test reads the whole relation, and so
+        does a test that also reads another model (a relationships test: its parent may have
+        changed under the old days). The test's own where config applies on top.
+        rebuild_from reads sources only: a ref made while a test executes would not be in
+        the test's dependencies. -#}
     {%- set conditions = [] -%}
     {%- set where = config.get("where") -%}
     {%- if where -%}
@@ -149,9 +179,8 @@
     {%- set tested = graph.nodes.get(model.attached_node) if execute and model.attached_node -%}
     {%- set rebuilt = (tested.config.meta or {}).get("rebuilt_by_day") if tested -%}
     {%- set reads_fact_alone = model.depends_on.nodes | length == 1 -%}
-    {%- if rebuilt and reads_fact_alone and run_window() and not flags.FULL_REFRESH
-        and not env_var("SHOP_TEST_EVERY_ROW", "") -%}
-        {%- do conditions.append(rebuilt.column ~ " >= " ~ rebuild_from(rebuilt.domain)) -%}
+    {%- if rebuilt and reads_fact_alone and reads_rebuilt_days_only() -%}
+        {%- do conditions.append(rebuilt_days_only(rebuilt.column, rebuilt.domain)) -%}
     {%- endif -%}
     {%- if conditions -%}
         {{ return("(select * from " ~ relation ~ " where " ~ conditions | join(" and ")

@@ -14,13 +14,7 @@
         case
             when {{ events }}.utm_medium is not null or {{ events }}.utm_source is not null
                 then coalesce(channel_map.channel, 'other_campaign')
-            when
-                {{ events }}.utm_campaign is null
-                and (
-                    {{ events }}.referrer_url is null
-                    or {{ events }}.referrer_url like '{{ var("shop_site_url") }}%'
-                )
-                then 'direct'
+            when {{ arrives_direct(events) }} then 'direct'
             when search_engines.referrer_domain is not null then 'organic_search'
             else 'referral'
         end as channel
@@ -29,4 +23,21 @@
         on {{ events }}.utm_medium = channel_map.utm_medium
     left join {{ ref('search_engines') }} as search_engines
         on split_part({{ events }}.referrer_url, '/', 3) = search_engines.referrer_domain
+{%- endmacro %}
+
+
+{% macro arrives_direct(events=none) -%}
+    {#- True for a row that arrived direct by traffic_channel's rules without a campaign tag:
+        no utm tag at all and no referrer, or the shop's own site (var shop_site_url) as
+        referrer (internal navigation). Columns qualified by `events` when given. -#}
+    {%- set prefix = events ~ "." if events else "" -%}
+    (
+        {{ prefix }}utm_medium is null
+        and {{ prefix }}utm_source is null
+        and {{ prefix }}utm_campaign is null
+        and (
+            {{ prefix }}referrer_url is null
+            or {{ prefix }}referrer_url like '{{ var("shop_site_url") }}%'
+        )
+    )
 {%- endmacro %}

@@ -158,7 +158,7 @@ def staging_sql(table: Table) -> str:
     if table.staging == "incremental":
         day = f"{_time_prefix(table.column(table.event_time))}_date"
         config = f"{{{{ config(**incremental_by_day('{day}', '{table.source}')) }}}}\n"
-        where = f"rebuilt_days_only(shop_date('{table.event_time}'), '{table.source}')"
+        where = f"rebuilt_shop_days_only('{table.event_time}', '{table.source}')"
     elif table.staging == "table":
         config = "{{ config(materialized='table') }}\n"
     else:

@@ -25,6 +25,8 @@ arrivals as (
         utm_campaign,
         referrer_url
     from events
+    -- classify only possible arrivals from outside: most events are internal navigation
+    where not {{ arrives_direct() }}
 
 ),
 

@@ -18,6 +18,7 @@ fulfilment as (
 attribution as (
 
     select * from {{ ref('int_orders_attributed') }}
+    where {{ rebuilt_days_only('placed_date', 'orders') }}
 
 ),
 

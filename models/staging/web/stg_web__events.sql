@@ -3,7 +3,7 @@
 with source as (
 
     select * from {{ source('web', 'events') }}
-    where {{ rebuilt_days_only(shop_date('event_at'), 'web') }}
+    where {{ rebuilt_shop_days_only('event_at', 'web') }}
 
 ),
 
