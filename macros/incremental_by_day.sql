@@ -89,8 +89,11 @@
             {%- endfor %}
         )
     {%- elif domain == "any" -%}
-        {#- every raw table with an event time (sources' meta.event_time), by that day -#}
-        {%- set timed = graph.sources.values() | selectattr("meta.event_time", "defined") | list -%}
+        {#- every raw table with an event time (sources' meta.event_time), by that day; the
+            graph is empty while parsing (the sources are then not the node's dependencies,
+            which dbt requires of refs only) -#}
+        {%- set sources = graph.get("sources", {}).values() -%}
+        {%- set timed = sources | selectattr("meta.event_time", "defined") | list -%}
         select cast(null as date) as touched_day
         {%- for node in timed %}
         {%- set column = node.meta.event_time -%}
@@ -156,7 +159,8 @@
         from UTC) that skips the older rows unconverted: the storage prunes them by their
         time instead of converting every row's time to the shop's day. -#}
     {%- if reads_rebuilt_days_only() -%}
-        {{ utc_timestamp }} >= {{ dbt.dateadd("day", -1, "cast(" ~ rebuild_from(domain) ~ " as timestamp)") }}
+        {%- set first_midnight = "cast(" ~ rebuild_from(domain) ~ " as timestamp)" -%}
+        {{ utc_timestamp }} >= {{ dbt.dateadd("day", -1, first_midnight) }}
         and
     {%- endif %}
     {{ rebuilt_days_only(shop_date(utc_timestamp), domain) }}

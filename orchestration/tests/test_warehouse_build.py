@@ -207,12 +207,7 @@ def test_a_windowed_run_tests_only_the_days_it_rebuilt(
             con.close()
 
     def passes(window: dt.date | None) -> bool:
-        for name in ("SHOP_WINDOW_START", "SHOP_WINDOW_END"):
-            if window:
-                monkeypatch.setenv(name, str(window))
-            else:
-                monkeypatch.delenv(name, raising=False)
-        return run_dbt(selection)
+        return passes_in_window(selection, window, monkeypatch)
 
     for day in (first, last):
         (device,) = query(
@@ -235,6 +230,60 @@ def test_a_windowed_run_tests_only_the_days_it_rebuilt(
         finally:
             set_device(day, device)
     assert passes(window=None)
+
+
+def passes_in_window(
+    selection: list[str], window: dt.date | None, monkeypatch: pytest.MonkeyPatch
+) -> bool:
+    """Whether a dbt invocation passes in a run whose window is that one day (none: a run
+    over every day)."""
+    for name in ("SHOP_WINDOW_START", "SHOP_WINDOW_END"):
+        if window:
+            monkeypatch.setenv(name, str(window))
+        else:
+            monkeypatch.delenv(name, raising=False)
+    return run_dbt(selection)
+
+
+def test_a_windowed_run_reconciles_the_days_it_rebuilt(
+    shop: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page-view reconciliation of a run with a window reads the days that run rebuilt,
+    as the generic tests do: a page view moved off the shop's first day fails the check of
+    a whole build and of a run testing every row, not that of a run of the last day; one
+    moved off the last day fails the last day's run too."""
+    first, last = START, START + dt.timedelta(days=DAYS - 1)
+    selection = ["test", "--select", "assert_page_views_reconcile_with_raw"]
+
+    def move(event_id: str, days: int) -> None:
+        con = duckdb.connect(str(shop["warehouse"]))
+        try:
+            con.execute(
+                "update marts.fct_page_views set viewed_date = viewed_date + ? where event_id = ?",
+                [days, event_id],
+            )
+        finally:
+            con.close()
+
+    for day in (first, last):
+        ((event_id,),) = query(
+            shop["warehouse"],
+            "select min(event_id) from marts.fct_page_views where viewed_date = ?",
+            [day],
+        )
+        move(event_id, 1)
+        try:
+            if day == first:
+                assert not passes_in_window(selection, None, monkeypatch)
+                assert passes_in_window(selection, last, monkeypatch)
+                monkeypatch.setenv("SHOP_TEST_EVERY_ROW", "1")
+                assert not passes_in_window(selection, last, monkeypatch)
+                monkeypatch.delenv("SHOP_TEST_EVERY_ROW")
+            else:
+                assert not passes_in_window(selection, last, monkeypatch)
+        finally:
+            move(event_id, -1)
+    assert passes_in_window(selection, None, monkeypatch)
 
 
 def read_landed_events(landing: Path) -> list[dict]:

@@ -3,6 +3,11 @@
 -- Distinct counts (visitors, ordering_visitors, returning_customers, active_customers) do
 -- not add up across days: recount them from fct_visitor_daily and fct_orders (a returning
 -- customer of a period is one whose first valid order is before the period starts).
+-- Incremental by day: a run rebuilds from the first day its loads touched, of orders (a late
+-- payment or cancellation touches its order's day, and moves the customer's first valid
+-- order no earlier than that) or of any raw row with an event time (visits, marketing
+-- costs), and every later day.
+{{ config(**incremental_by_day('date_day', ['orders', 'any'])) }}
 with visitor_days as (
 
     select
@@ -10,6 +15,7 @@ with visitor_days as (
         count(distinct visitor_id) as visitors,
         sum(visits) as visits
     from {{ ref('fct_visitor_daily') }}
+    where {{ rebuilt_days_only('visit_date', ['orders', 'any']) }}
     group by visit_date
 
 ),
@@ -26,7 +32,7 @@ valid_orders as (
     from {{ ref('fct_orders') }} as orders
     inner join {{ ref('dim_customer') }} as customers
         on orders.customer_key = customers.customer_key
-    where orders.is_valid
+    where orders.is_valid and {{ rebuilt_days_only('orders.placed_date', ['orders', 'any']) }}
 
 ),
 
@@ -54,6 +60,7 @@ cost_days as (
         date_day,
         sum(marketing_cost) as marketing_cost
     from {{ ref('int_marketing_costs_daily') }}
+    where {{ rebuilt_days_only('date_day', ['orders', 'any']) }}
     group by date_day
 
 ),
