@@ -229,7 +229,10 @@ def limit_proxy(warehouse: Path) -> dict:
     """Time the hand-written script; compare its daily figures with the marts'."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        # DuckDB as the dbt profile sets it: the same memory cap and threads
         con.execute("set TimeZone = 'UTC'")
+        con.execute(f"set memory_limit = '{os.environ.get('SHOP_DUCKDB_MEMORY', '7GB')}'")
+        con.execute(f"set threads = {int(os.environ.get('SHOP_DUCKDB_THREADS', '2'))}")
         started = time.perf_counter()
         con.execute(PROXY_SQL.read_text())
         wall = time.perf_counter() - started
