@@ -163,28 +163,35 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro indicator_rebuild_from() -%}
-    {#- First day whose periods an incremental run of fct_indicator_values recomputes: the
-        first day of the month of the earliest day the run's loads touched: its window
-        start, the first rebuilt order day, and the event day of any loaded row (which
-        covers the web and inventory facts' days). None, to compute every period, on a run without a window. -#}
+{% macro indicator_rebuild_from(domain) -%}
+    {#- First day whose periods an incremental run of fct_indicator_values recomputes from a
+        mart of domain (macro indicator_domain): the first day of the month of the earliest
+        day the run's loads touched in that domain, or of its window start when earlier.
+        None, to compute every period, on a run without a window. -#}
     {%- set window = run_window() -%}
     {%- if not window -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set window_start = "cast('" ~ window[0] ~ "' as date)" -%}
     {%- set earliest -%}
-        least(
-            {{ window_start }}
-            {%- for domain in ["orders", "any"] %},
-            coalesce({{ rebuild_from(domain) }}, {{ window_start }})
-            {%- endfor %}
-        )
+        least({{ window_start }}, coalesce({{ rebuild_from(domain) }}, {{ window_start }}))
     {%- endset -%}
     {%- set first_day = run_query(
         "select " ~ indicator_period_start(earliest, "month")
     ).columns[0].values()[0] -%}
     {{ return("cast('" ~ first_day ~ "' as date)") }}
+{%- endmacro %}
+
+{% macro indicator_domain(source_model) -%}
+    {#- The loads that can change a source mart's rows: a fact rebuilt by day keeps its days
+        before the first its domain's loads touched (meta.rebuilt_by_day: the web facts
+        change from the day of the new events, not from that of the oldest late delivery);
+        any other mart, the loads of orders and of any raw row with an event time (which
+        covers the web and inventory facts' days). -#}
+    {%- set node = graph.nodes.values() | selectattr("resource_type", "equalto", "model")
+        | selectattr("name", "equalto", source_model) | first -%}
+    {%- set rebuilt = (node.config.meta or {}).get("rebuilt_by_day") -%}
+    {{ return(rebuilt.domain if rebuilt else ["orders", "any"]) }}
 {%- endmacro %}
 
 {% macro indicator_values_config() -%}
@@ -210,23 +217,39 @@
     {#- Post-hook of fct_indicator_values: fill it one scan at a time, so that one scan's
         aggregation state (distinct visitors, percentile values) is in memory at once rather
         than all of them, as a single union of every scan would need. An incremental run
-        first deletes, then recomputes, the periods from indicator_rebuild_from() on. -#}
+        first deletes, then recomputes, the periods of each source mart's indicators from
+        indicator_rebuild_from() of the mart's domain on. -#}
     {%- if execute -%}
         {#- a new (or, on Spark, rebuilt) table is empty: every period is computed -#}
         {%- set filled = run_query("select count(*) from " ~ this).columns[0].values()[0] > 0 -%}
-        {%- set first_day = indicator_rebuild_from() if filled else none -%}
-        {%- if first_day -%}
-            {%- for grain in ["day", "week", "month"] -%}
-                {%- do run_query(
-                    "delete from " ~ this ~ " where grain = '" ~ grain ~ "' and period_start >= "
-                    ~ indicator_period_start(first_day, grain)
-                ) -%}
-            {%- endfor -%}
-        {%- elif filled -%}
-            {%- do run_query("delete from " ~ this) -%}
-        {%- endif -%}
+        {#- first rebuilt day per domain, and the indicators recomputed from each such day -#}
+        {%- set first_days = {} -%}
+        {%- set codes_from = {} -%}
+        {%- for row in indicator_catalog() if filled -%}
+            {%- set domain = indicator_domain(row["source_model"]) -%}
+            {%- if domain | string not in first_days -%}
+                {%- do first_days.update({domain | string: indicator_rebuild_from(domain)}) -%}
+            {%- endif -%}
+            {%- set first_day = first_days[domain | string] -%}
+            {%- do codes_from.setdefault(first_day, []).append(row["indicator_code"]) -%}
+        {%- endfor -%}
+        {%- for first_day, codes in codes_from.items() -%}
+            {%- if first_day -%}
+                {%- for grain in ["day", "week", "month"] -%}
+                    {%- do run_query(
+                        "delete from " ~ this ~ " where grain = '" ~ grain ~ "' and period_start >= "
+                        ~ indicator_period_start(first_day, grain)
+                        ~ " and indicator_code in ('" ~ codes | join("', '") ~ "')"
+                    ) -%}
+                {%- endfor -%}
+            {%- else -%}
+                {%- do run_query("delete from " ~ this) -%}
+            {%- endif -%}
+        {%- endfor -%}
         {%- for scan in indicator_scans() -%}
-            {%- do run_query('insert into ' ~ this ~ ' ' ~ indicator_scan_sql(scan, first_day)) -%}
+            {%- set domain = indicator_domain(scan["source_model"]) | string -%}
+            {%- do run_query('insert into ' ~ this ~ ' '
+                ~ indicator_scan_sql(scan, first_days.get(domain))) -%}
         {%- endfor -%}
     {%- endif -%}
     select 1

@@ -189,19 +189,37 @@ def test_a_windowed_run_tests_only_the_days_it_rebuilt(
     shop: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In a run with a window (the orchestration's daily run), the tests of a fact rebuilt
-    by day read only the days that run rebuilt: a page view without a device on the shop's
-    first day fails the test of a whole build, not that of a run of the last day (unless
-    SHOP_TEST_EVERY_ROW is set); one on the last day fails the last day's run too."""
+    by day read only the days that run rebuilt: a page view without a device, and with a
+    visit that does not exist, on the shop's first day fails the tests of a whole build,
+    not those of a run of the last day (unless SHOP_TEST_EVERY_ROW is set); either fault on
+    the last day fails the last day's run. The relationships test of a page view's visit
+    reads the rebuilt days too: a visit is of its page views' day and rebuilt with them
+    (meta refers_within_rebuilt_day)."""
     first, last = START, START + dt.timedelta(days=DAYS - 1)
-    selection = ["test", "--select", "fct_page_views,test_name:not_null_columns"]
+    selection = [
+        "test",
+        "--select",
+        "fct_page_views,test_name:not_null_columns",
+        "fct_page_views,test_name:relationships",
+    ]
+    faults = {"device": None, "visit_id": "no such visit"}
 
-    def set_device(day: dt.date, device: str | None) -> None:
+    def first_page_view(day: dt.date) -> tuple:
+        """The day's first page view: its event_id and its faulted columns' values."""
+        return query(
+            shop["warehouse"],
+            f"select event_id, {', '.join(faults)} from marts.fct_page_views "
+            "where viewed_date = ? order by event_id limit 1",
+            [day],
+        )[0]
+
+    def set_columns(event_id: str, values: dict) -> None:
         con = duckdb.connect(str(shop["warehouse"]))
         try:
             con.execute(
-                "update marts.fct_page_views set device = ? where event_id = (select "
-                "min(event_id) from marts.fct_page_views where viewed_date = ?)",
-                [device, day],
+                f"update marts.fct_page_views set {', '.join(f'{c} = ?' for c in values)} "
+                "where event_id = ?",
+                [*values.values(), event_id],
             )
         finally:
             con.close()
@@ -209,26 +227,24 @@ def test_a_windowed_run_tests_only_the_days_it_rebuilt(
     def passes(window: dt.date | None) -> bool:
         return passes_in_window(selection, window, monkeypatch)
 
-    for day in (first, last):
-        (device,) = query(
-            shop["warehouse"],
-            "select device from marts.fct_page_views where event_id = (select min(event_id) "
-            "from marts.fct_page_views where viewed_date = ?)",
-            [day],
-        )[0]
-        set_device(day, None)
+    event_id, *kept = first_page_view(first)
+    set_columns(event_id, faults)
+    try:
+        assert not passes(window=None)
+        assert passes(window=last)
+        # after a run whose tests did not all pass, tests read every row
+        monkeypatch.setenv("SHOP_TEST_EVERY_ROW", "1")
+        assert not passes(window=last)
+        monkeypatch.delenv("SHOP_TEST_EVERY_ROW")
+    finally:
+        set_columns(event_id, dict(zip(faults, kept, strict=True)))
+    event_id, *kept = first_page_view(last)
+    for column, fault in faults.items():
+        set_columns(event_id, {column: fault})
         try:
-            if day == first:
-                assert not passes(window=None)
-                assert passes(window=last)
-                # after a run whose tests did not all pass, tests read every row
-                monkeypatch.setenv("SHOP_TEST_EVERY_ROW", "1")
-                assert not passes(window=last)
-                monkeypatch.delenv("SHOP_TEST_EVERY_ROW")
-            else:
-                assert not passes(window=last)
+            assert not passes(window=last), column
         finally:
-            set_device(day, device)
+            set_columns(event_id, dict(zip(faults, kept, strict=True)))
     assert passes(window=None)
 
 

@@ -3,13 +3,29 @@
 -- the last valid order), frequency (valid orders so far) and monetary value (net sales so
 -- far), each scored 1-5 by quintile within the snapshot (5 = best; equal values get equal
 -- scores), and the named segment of the recency × frequency grid in seed rfm_segments.
+-- Incremental by snapshot month: a run rebuilds the snapshots from the month of the first
+-- order day its loads touched (macro first_rebuilt_day), and the last snapshot built before,
+-- whose date moves with the last order day. The orders of the months before count in the
+-- first rebuilt month: a snapshot sums every order up to its date.
+{{ config(**incremental_by_day('snapshot_month_start_date', 'orders', 'snapshot_date')) }}
+{%- set first_month -%}
+    least(
+        cast({{ dbt.date_trunc('month', first_rebuilt_day('orders')) }} as date),
+        (select max(snapshot_month_start_date) from {{ this }})
+    )
+{%- endset %}
+{%- set order_month = "cast(" ~ dbt.date_trunc('month', 'placed_date') ~ " as date)" %}
 with valid_orders as (
 
     select
         customer_id,
         customer_key,
         placed_date,
-        cast({{ dbt.date_trunc('month', 'placed_date') }} as date) as month_start_date,
+        {% if is_incremental() -%}
+            greatest({{ order_month }}, {{ first_month }}) as month_start_date,
+        {%- else -%}
+            {{ order_month }} as month_start_date,
+        {%- endif %}
         net_sales
     from {{ ref('fct_orders') }}
     where is_valid and customer_id is not null

@@ -36,7 +36,8 @@
 -- one scan (macro indicator_scan_sql). The model creates the empty table; its post-hook
 -- (insert_indicator_values) inserts the scans one by one, which bounds memory by the
 -- largest scan rather than by all of them. Incremental: a daily run recomputes the periods
--- from the month of the first day its loads touched (macro indicator_rebuild_from).
+-- of a source mart's indicators from the month of the first day its loads touched in the
+-- mart's domain (macros indicator_rebuild_from, indicator_domain).
 select
     cast(null as {{ dbt.type_string() }}) as indicator_code,
     cast(null as {{ dbt.type_string() }}) as grain,

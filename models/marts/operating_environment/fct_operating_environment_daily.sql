@@ -1,7 +1,8 @@
 -- Operating environment (经营环境指标), one row per shop-local day: assortment on sale with
 -- stock (商品类目多样性), site availability from monitoring probes (网站正常运营情况) and
--- page load speed (链接速度) from web page views and probes. Percentiles do not
--- re-aggregate: recompute them for a week or month from fct_page_views and fct_site_probes.
+-- page load speed (链接速度) from web page views (int_page_loads_daily, incremental by day)
+-- and probes. Percentiles do not re-aggregate: recompute them for a week or month from
+-- fct_page_views and fct_site_probes.
 with assortment as (
 
     select
@@ -31,11 +32,10 @@ page_loads as (
 
     select
         viewed_date as date_day,
-        count(page_load_ms) as timed_page_loads,
-        {{ percentile('page_load_ms', 0.5) }} as page_load_p50_ms,
-        {{ percentile('page_load_ms', 0.95) }} as page_load_p95_ms
-    from {{ ref('fct_page_views') }}
-    group by viewed_date
+        timed_page_loads,
+        page_load_p50_ms,
+        page_load_p95_ms
+    from {{ ref('int_page_loads_daily') }}
 
 ),
 
