@@ -149,9 +149,9 @@
         incremental run and rendered as a date constant: the storage then skips the older
         row groups of every table filtered by it, which DuckDB does not do with the
         subquery on the build side of a join (fct_visits' join with its attribution: 8 s
-        instead of 2 in a daily run at scale 10). The subquery itself elsewhere: while parsing (its
-        sources are then the node's dependencies), in tests, in unit tests (whose sources
-        are fixtures) and in full builds, which do not filter by it. -#}
+        instead of 2 in a daily run at scale 10). The subquery itself elsewhere: while
+        parsing (its sources are then the node's dependencies), in tests, in unit tests
+        (whose sources are fixtures) and in full builds, which do not filter by it. -#}
     {%- set first_day = rebuild_from(domain) -%}
     {%- if execute and model.resource_type == "model" and is_incremental() -%}
         {%- set value = run_query("select " ~ first_day).columns[0].values()[0] -%}

@@ -222,16 +222,22 @@
     {%- if execute -%}
         {#- a new (or, on Spark, rebuilt) table is empty: every period is computed -#}
         {%- set filled = run_query("select count(*) from " ~ this).columns[0].values()[0] > 0 -%}
-        {#- first rebuilt day per domain, and the indicators recomputed from each such day -#}
+        {#- the first rebuilt day of each source mart (one query per domain), and the
+            indicators recomputed from each such day -#}
+        {%- set by_domain = {} -%}
         {%- set first_days = {} -%}
         {%- set codes_from = {} -%}
         {%- for row in indicator_catalog() if filled -%}
-            {%- set domain = indicator_domain(row["source_model"]) -%}
-            {%- if domain | string not in first_days -%}
-                {%- do first_days.update({domain | string: indicator_rebuild_from(domain)}) -%}
+            {%- set source_model = row["source_model"] -%}
+            {%- if source_model not in first_days -%}
+                {%- set domain = indicator_domain(source_model) -%}
+                {%- if domain | string not in by_domain -%}
+                    {%- do by_domain.update({domain | string: indicator_rebuild_from(domain)}) -%}
+                {%- endif -%}
+                {%- do first_days.update({source_model: by_domain[domain | string]}) -%}
             {%- endif -%}
-            {%- set first_day = first_days[domain | string] -%}
-            {%- do codes_from.setdefault(first_day, []).append(row["indicator_code"]) -%}
+            {%- set codes = codes_from.setdefault(first_days[source_model], []) -%}
+            {%- do codes.append(row["indicator_code"]) -%}
         {%- endfor -%}
         {%- for first_day, codes in codes_from.items() -%}
             {%- if first_day -%}
@@ -247,9 +253,8 @@
             {%- endif -%}
         {%- endfor -%}
         {%- for scan in indicator_scans() -%}
-            {%- set domain = indicator_domain(scan["source_model"]) | string -%}
             {%- do run_query('insert into ' ~ this ~ ' '
-                ~ indicator_scan_sql(scan, first_days.get(domain))) -%}
+                ~ indicator_scan_sql(scan, first_days.get(scan["source_model"]))) -%}
         {%- endfor -%}
     {%- endif -%}
     select 1
