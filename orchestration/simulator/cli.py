@@ -8,6 +8,7 @@ from pathlib import Path
 
 from orchestration.simulator.engine import check_arguments, simulate
 from orchestration.simulator.incidents import DEFAULT_TARGETS, Incident
+from orchestration.simulator.profiles import PROFILES, get_profile
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("landing"), help="landing root")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
+        "--profile",
+        default="default",
+        metavar="NAME",
+        help="kind of shop to simulate; "
+        + "; ".join(f"{name}: {profile.description}" for name, profile in PROFILES.items()),
+    )
+    parser.add_argument(
         "--incident",
         action="append",
         default=[],
@@ -42,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_arguments(args.days, args.scale, args.seed)
         incidents = tuple(Incident.parse(text) for text in args.incident)
+        profile = get_profile(args.profile)
     except ValueError as error:
         parser.error(str(error))
     rows = simulate(
@@ -52,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seed,
         progress=not args.no_progress,
         incidents=incidents,
+        profile=profile,
     )
     total = sum(rows.values())
     print(f"wrote {total:,} rows in {len(rows)} tables to {args.out}")

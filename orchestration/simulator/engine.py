@@ -26,6 +26,7 @@ from orchestration.simulator.market_monitoring import MarketMonitoring
 from orchestration.simulator.marketing import Marketing
 from orchestration.simulator.orders import Checkout
 from orchestration.simulator.outbox import Outbox
+from orchestration.simulator.profiles import DEFAULT, Profile
 from orchestration.simulator.traffic import Traffic, expected_units_per_day
 
 #: Visitors seen in the 60 days before the start (they may come back), at scale 1.
@@ -43,11 +44,13 @@ class Shop:
         scale: float,
         seed: int,
         incidents: tuple[Incident, ...] = (),
+        profile: Profile = DEFAULT,
     ) -> None:
         self.seed, self.scale = seed, scale
+        self.profile = profile
         self.clock = clock = Clock(start, days, load_contract().timezone)
         self.incidents = Incidents(incidents, start)
-        self.outbox = Outbox(out, clock)
+        self.outbox = Outbox(out, clock, profile)
         self.sequences = Sequences()
         self.units_per_day = expected_units_per_day(scale)
         self.catalogue = Catalogue(seed, scale, clock)
@@ -107,16 +110,18 @@ def simulate(
     seed: int = 7,
     progress: bool = False,
     incidents: tuple[Incident, ...] = (),
+    profile: Profile = DEFAULT,
 ) -> dict[str, int]:
     """Simulate ``days`` shop-local days from ``start`` into the landing tree ``out``.
 
     Writes one partition per table and simulated day (market reports on the 5th only) and
     returns the number of rows written per table. Nothing outside ``out`` is touched.
     ``incidents`` (see :mod:`orchestration.simulator.incidents`) disturb the shop on their
-    day; without them the output depends on the seed alone.
+    day; without them the output depends on the seed alone. ``profile`` (see
+    :mod:`orchestration.simulator.profiles`) is the kind of shop: the demo shop by default.
     """
     check_arguments(days, scale, seed)
-    shop = Shop(Path(out), start, days, scale, seed, incidents)
+    shop = Shop(Path(out), start, days, scale, seed, incidents, profile)
     for day in tqdm(range(days), desc="simulating", unit="day", disable=not progress):
         shop.run_day(day)
     return dict(shop.outbox.rows_written)

@@ -23,6 +23,7 @@ import pyarrow as pa
 from orchestration.contract import ARROW_TYPES, Table, load_contract
 from orchestration.contract.landing import write_landing_file
 from orchestration.simulator.clock import NO_TIME, Clock
+from orchestration.simulator.profiles import DEFAULT, Profile
 
 #: Tables published on some days only (monthly market reports); all others get a file,
 #: possibly empty, every simulated day.
@@ -32,12 +33,15 @@ PERIODIC_TABLES = frozenset({"market_category_gmv", "site_rankings"})
 class Outbox:
     """Per table and per future day, the records not yet exported."""
 
-    def __init__(self, landing_root: Path, clock: Clock) -> None:
+    def __init__(self, landing_root: Path, clock: Clock, profile: Profile = DEFAULT) -> None:
         self.landing_root = Path(landing_root)
         self.clock = clock
+        self.profile = profile
         self.tables: dict[str, Table] = {table.name: table for table in load_contract().tables}
         self._pending: dict[str, dict[int, list[pa.Table]]] = {name: {} for name in self.tables}
-        self.rows_written: dict[str, int] = dict.fromkeys(self.tables, 0)
+        self.rows_written: dict[str, int] = {
+            name: 0 for name, table in self.tables.items() if profile.delivers(table)
+        }
 
     def add(self, name: str, data: Mapping[str, object], days=None) -> None:
         """Queue records of table ``name``. Their export day is the local day of the table's
@@ -61,12 +65,15 @@ class Outbox:
                 pending.setdefault(day, []).append(arrow.take(order[bounds[k] : bounds[k + 1]]))
 
     def flush(self, day: int) -> None:
-        """Write the files of ``day``, sorted by their time column."""
+        """Write the files of ``day``, sorted by their time column; a table the profile's
+        shop does not deliver gets none (its records are simulated all the same, so the
+        delivered tables are those of the demo shop)."""
         for name, table in self.tables.items():
             parts = self._pending[name].pop(day, [])
-            if not parts and name in PERIODIC_TABLES:
+            if (not parts and name in PERIODIC_TABLES) or not self.profile.delivers(table):
                 continue
             arrow = pa.concat_tables(parts) if parts else table.arrow_schema.empty_table()
+            arrow = self.profile.records(table, arrow)
             column = table.event_time or table.updated_at
             if arrow.num_rows > 1 and table.column(column).type == "timestamp":
                 order = np.argsort(arrow.column(column).to_numpy(), kind="stable")

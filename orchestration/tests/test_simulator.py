@@ -19,6 +19,7 @@ import pytest
 from orchestration.contract import Table, load_contract
 from orchestration.simulator import simulate
 from orchestration.simulator.cli import main
+from orchestration.simulator.profiles import ORDER_SYSTEM_TABLES
 
 START = dt.date(2025, 5, 20)
 DAYS = 45
@@ -684,3 +685,53 @@ def test_command_line_writes_a_landing_tree_and_rejects_bad_arguments(tmp_path, 
     with pytest.raises(SystemExit):
         main(["--days", "0", "--out", str(tmp_path / "never")])
     assert not (tmp_path / "never").exists()
+
+
+# -- profiles ---------------------------------------------------------------------------
+
+
+def test_orders_only_profile_writes_the_order_system_alone_as_the_demo_shop_has_it(tmp_path):
+    """The orders-only shop delivers exactly the order-system tables; apart from the orders'
+    coupon and campaign codes (cleared: it has no marketing system), every file it writes
+    is byte for byte the demo shop's of the same seed."""
+    demo, orders_only = tmp_path / "demo", tmp_path / "orders-only"
+    simulate(demo, START, 3, scale=SCALE, seed=SEED)
+    assert main([*_short_run(orders_only), "--profile", "orders-only"]) == 0
+    written = {
+        f"{path.parent.parent.parent.name}.{path.parent.parent.name}"
+        for path in orders_only.rglob("part-*")
+    }
+    assert written == ORDER_SYSTEM_TABLES
+    demo_digests, own = digests(demo), digests(orders_only)
+    for path, digest in own.items():
+        if "/orders/" not in path:
+            assert digest == demo_digests[path], path
+    table, codes = TABLES["orders"], ("coupon_code", "campaign_code")
+    kept = [name for name in table.column_names if name not in codes]
+    demo_codes = 0
+    for path in files_of(orders_only, table):
+        data = read_file(path, table)
+        theirs = read_file(demo / path.relative_to(orders_only), table)
+        assert all(data.column(name).null_count == len(data) for name in codes), path
+        assert data.select(kept).equals(theirs.select(kept)), path
+        demo_codes += sum(len(theirs) - theirs.column(name).null_count for name in codes)
+    assert demo_codes > 0
+    with pytest.raises(SystemExit):
+        main([*_short_run(tmp_path / "never"), "--profile", "no-such-shop"])
+    assert not (tmp_path / "never").exists()
+
+
+def _short_run(out: Path) -> list[str]:
+    return [
+        "--start",
+        START.isoformat(),
+        "--days",
+        "3",
+        "--scale",
+        str(SCALE),
+        "--seed",
+        str(SEED),
+        "--out",
+        str(out),
+        "--no-progress",
+    ]

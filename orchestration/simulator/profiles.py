@@ -1,0 +1,120 @@
+"""Shop profiles: named variants of the simulated shop (``--profile NAME``).
+
+The default profile is the demo shop every figure of the README comes from. The others
+prove the warehouse on shops it was not first written for: a profile says which landing
+files the shop delivers and how its records differ from the demo's. Each profile is one
+:class:`Profile` in :data:`PROFILES`; the engine and the outbox read the run's profile
+through ``shop.profile``, so a new profile is a new entry here (plus, when it changes how
+the shop behaves, the part of the simulator that reads its new field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from orchestration.contract import Table
+
+#: Rewrites a day's records of a table before they are written (table, records → records).
+Rewrite = Callable[[Table, pa.Table], pa.Table]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named shop variant.
+
+    ``tables``: the ``source.table`` names the shop delivers (None: every contract table);
+    tables outside it get no landing file at all, as a shop without that system.
+    ``rewrite``: applied to each day's records of every delivered table before writing.
+    """
+
+    name: str
+    description: str
+    tables: frozenset[str] | None = None
+    rewrite: Rewrite | None = None
+
+    def delivers(self, table: Table) -> bool:
+        return self.tables is None or f"{table.source}.{table.name}" in self.tables
+
+    def records(self, table: Table, records: pa.Table) -> pa.Table:
+        return self.rewrite(table, records) if self.rewrite else records
+
+
+PROFILES: dict[str, Profile] = {}
+
+
+def register(profile: Profile) -> Profile:
+    if profile.name in PROFILES:
+        raise ValueError(f"profile {profile.name!r} is defined twice")
+    PROFILES[profile.name] = profile
+    return profile
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown profile {name!r}; profiles: {', '.join(sorted(PROFILES))}"
+        ) from None
+
+
+DEFAULT = register(
+    Profile(
+        name="default",
+        description="The demo shop: every source of the contract (its figures are the README's).",
+    )
+)
+
+
+# --- orders-only: the shop's order system alone ------------------------------------------
+
+#: What a shop that runs only an order management system delivers: the shop source, and
+#: the warehouses its orders are allocated to and the shipments that say when they were
+#: delivered (the tables the contract marks required). No click-stream, marketing, stock,
+#: picking or warehouse-cost, market or monitoring files.
+ORDER_SYSTEM_TABLES = frozenset(
+    {
+        "shop.customers",
+        "shop.products",
+        "shop.sku_costs",
+        "shop.orders",
+        "shop.order_lines",
+        "shop.payments",
+        "shop.cancellations",
+        "shop.refunds",
+        "shop.returns",
+        "wms.warehouses",
+        "wms.shipments",
+    }
+)
+
+#: Order columns that point into the marketing system: a shop without it has none.
+_MARKETING_CODES = ("coupon_code", "campaign_code")
+
+
+def _without_marketing_codes(table: Table, records: pa.Table) -> pa.Table:
+    """Orders of a shop without the marketing system carry no coupon or campaign code."""
+    if table.name != "orders":
+        return records
+    for name in _MARKETING_CODES:
+        index = records.schema.get_field_index(name)
+        records = records.set_column(
+            index, records.schema.field(index), pa.nulls(records.num_rows, pa.string())
+        )
+    return records
+
+
+ORDERS_ONLY = register(
+    Profile(
+        name="orders-only",
+        description=(
+            "Only the order system: shop tables plus wms warehouses and shipments; no web, "
+            "marketing, stock, market or monitoring files, and no coupon or campaign codes."
+        ),
+        tables=ORDER_SYSTEM_TABLES,
+        rewrite=_without_marketing_codes,
+    )
+)
