@@ -66,6 +66,8 @@ class Column:
     rename: str | None = None
     references: str | None = None  # "table.column"
     references_severity: str = "error"
+    # the CSV texts that mean null in this column (none given: its source's null_values)
+    null_values: tuple[str, ...] | None = None
 
     @property
     def staging_name(self) -> str:
@@ -121,6 +123,12 @@ class Source:
     format: str
     csv_encoding: str
     tables: tuple[Table, ...]
+    # the CSV texts that mean null in its columns (a column may say otherwise): by default
+    # only the empty field, so that 'N/A' or 'NULL' is a value the checks judge
+    null_values: tuple[str, ...] = ("",)
+
+    def null_values_of(self, column: Column) -> tuple[str, ...]:
+        return self.null_values if column.null_values is None else column.null_values
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,7 @@ def _column(raw: dict) -> Column:
         rename=raw.get("rename"),
         references=raw.get("references"),
         references_severity=raw.get("references_severity", "error"),
+        null_values=None if "null_values" not in raw else tuple(map(str, raw["null_values"])),
     )
 
 
@@ -243,6 +252,7 @@ def load_contract(path: Path = CONTRACT_PATH) -> Contract:
                 format=source["format"],
                 csv_encoding=source["csv_encoding"],
                 tables=tables,
+                null_values=tuple(map(str, source.get("null_values", ("",)))),
             )
         )
     contract = Contract(

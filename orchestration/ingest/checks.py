@@ -1,15 +1,20 @@
-"""Contract checks on one landing file: structure, encoding and types, nothing else.
+"""Contract checks on one landing file: structure, encoding, types and single values.
 
 A file that breaks the contract raises :class:`ContractViolation` naming the file, the rule,
-and where possible the column and row. Rows that parse but break a business rule (a null
-key, a negative amount) are not this module's business: they load into raw and the quality
-gates judge them.
+and where possible the column and row. A CSV field is null only when its text is one of
+the column's null tokens (the contract's ``null_values``; by default the empty field):
+any other text, 'N/A' or 'NULL' included, is a value, which must parse as the column's type;
+money must not carry more decimals than the contract type keeps (VALUE_RULES). Rows that
+parse but break a business rule (a null key, a negative amount) are not this module's
+business: they load into raw and the quality gates judge them.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from orchestration.contract import Column, Table, load_contract
+from orchestration.contract import ARROW_TYPES, Column, Source, Table, load_contract
 
 
 @dataclass
@@ -53,11 +58,68 @@ _COMPATIBLE = {
     "date": (pa.types.is_date,),
 }
 
-#: SQL condition that a text value (``v``) of a CSV column must meet for each contract type.
+#: SQL condition that a text value (``{v}``) of a CSV column must meet for each contract type.
 _TEXT_IS_VALID = {
-    "integer": "regexp_full_match(trim(v), '[+-]?[0-9]+') and try_cast(v as bigint) is not null",
-    "timestamp": "try_cast(v as timestamptz) is not null",
+    "integer": "regexp_full_match(trim({v}), '[+-]?[0-9]+') "
+    "and try_cast({v} as bigint) is not null",
+    "timestamp": "try_cast({v} as timestamptz) is not null",
 }
+
+#: Decimal places the contract's money type keeps (decimal(18, 2)): more would be rounded.
+MONEY_SCALE = ARROW_TYPES["decimal"].scale
+
+
+@dataclass(frozen=True)
+class ValueRule:
+    """A rule every non-null value of a column meets as delivered (CSV text once its null
+    tokens are nulls, or a Parquet value), checked in DuckDB before the cast to the contract
+    type: the first value that breaks it refuses the file, named with the rule, column, row
+    and value. A new rule about single values is one more entry of VALUE_RULES."""
+
+    name: str
+    #: whether the rule applies to a column in a file format ("csv" or "parquet")
+    applies: Callable[[Column, str], bool]
+    #: SQL condition, on the value ``{v}`` of a column in a file format, that breaks the rule
+    breaks: Callable[[Column, str], str]
+    #: what is wrong with a value that breaks it: "value '7.825' <says>"
+    says: Callable[[Column], str]
+
+
+def _text_breaks_type(column: Column, file_format: str) -> str:
+    default = f"try_cast({{v}} as {column.warehouse_type}) is not null"
+    return f"not ({_TEXT_IS_VALID.get(column.type, default)})"
+
+
+def _decimals_beyond_scale(column: Column, file_format: str) -> str:
+    """More decimals than the money type keeps (trailing zeros keep the value: accepted). A
+    Parquet number (a float or decimal of another scale) is compared with its rounded value,
+    allowing a float's binary noise."""
+    if file_format == "parquet":
+        number = "cast({v} as double)"
+        return f"abs({number} - round({number}, {MONEY_SCALE})) > 1e-9 * greatest(1, abs({number}))"
+    return (
+        "regexp_full_match(trim({v}), '[+-]?[0-9]*[.][0-9]*') "
+        f"and length(rtrim(split_part(trim({{v}}), '.', 2), '0')) > {MONEY_SCALE}"
+    )
+
+
+VALUE_RULES = (
+    ValueRule(
+        "unparseable_value",
+        lambda column, file_format: file_format == "csv" and column.type != "string",
+        _text_breaks_type,
+        lambda column: f"is not a {_type_label(column)}",
+    ),
+    ValueRule(
+        "over_precise_money",
+        lambda column, file_format: column.type == "decimal",
+        _decimals_beyond_scale,
+        lambda column: (
+            f"has more than {MONEY_SCALE} decimals, which the contract type "
+            f"{_type_label(column)} would round (deliver the amount as booked)"
+        ),
+    ),
+)
 
 
 def _type_label(column: Column) -> str:
@@ -73,6 +135,8 @@ def _check_header(table: Table, names: list[str], file: str) -> None:
     extra = [name for name in names if name not in expected]
     if missing:
         hint = f"; unexpected columns present: {extra}" if extra else ""
+        if any(name.startswith("\ufeff") for name in extra):
+            hint += " (the file starts with a byte-order mark in an encoding that has none)"
         raise ContractViolation(
             file,
             "missing_column",
@@ -97,13 +161,19 @@ def _decode(data: bytes, encoding: str, file: str) -> str:
     """Decode strictly with the declared encoding; catch the classic GBK/UTF-8 mix-ups.
 
     Chinese text in GBK is practically never valid UTF-8, so a non-ASCII file that is valid
-    UTF-8 in a GBK source was exported with the wrong encoding.
+    UTF-8 in a GBK source was exported with the wrong encoding. A UTF-8 byte-order mark (what
+    Excel's "CSV UTF-8" writes first) is dropped in a UTF-8 source and named in a GBK one.
     """
+    bom = data.startswith(codecs.BOM_UTF8)
+    if encoding == "utf-8" and bom:
+        data = data[len(codecs.BOM_UTF8) :]
     if encoding != "utf-8" and not data.isascii() and _is_utf8(data):
+        mark = " (it starts with a UTF-8 byte-order mark, as Excel's 'CSV UTF-8' writes)"
         raise ContractViolation(
             file,
             "encoding",
-            f"the file is UTF-8 but the source declares {encoding}: re-export it in {encoding}",
+            f"the file is UTF-8{mark if bom else ''} but the source declares {encoding}: "
+            f"re-export it in {encoding}",
         )
     try:
         return data.decode(encoding)
@@ -125,6 +195,25 @@ def _decode(data: bytes, encoding: str, file: str) -> str:
         ) from None
 
 
+def _malformed_line(text: str, header: list[str], file: str) -> ContractViolation | None:
+    """The first record whose number of fields is not the header's, with its line number
+    and its text made visible (a line of spaces reads '   ')."""
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    for row, fields in enumerate(reader, start=1):
+        if fields and len(fields) != len(header):
+            lines = text.splitlines()
+            shown = "\n".join(lines[reader.line_num - 1 : reader.line_num])
+            return ContractViolation(
+                file,
+                "malformed_csv",
+                f"line {reader.line_num} has {len(fields)} field(s) where the header has "
+                f"{len(header)}: {shown!r}",
+                row=row,
+            )
+    return None
+
+
 def _read_csv(path: Path, table: Table, encoding: str, file: str) -> pa.Table:
     text = _decode(path.read_bytes(), encoding, file)
     if not text.strip():
@@ -132,15 +221,32 @@ def _read_csv(path: Path, table: Table, encoding: str, file: str) -> pa.Table:
     header = next(csv.reader(io.StringIO(text)))
     _check_header(table, header, file)
     try:
+        # every field as text, none taken for null here: the contract's null tokens are
+        # applied per column (_without_null_tokens)
         return pa_csv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.string() for name in header},
-                strings_can_be_null=True,
+                strings_can_be_null=False,
             ),
         )
     except pa.ArrowInvalid as error:
-        raise ContractViolation(file, "malformed_csv", str(error)) from None
+        raise _malformed_line(text, header, file) or ContractViolation(
+            file, "malformed_csv", str(error)
+        ) from None
+
+
+def _without_null_tokens(table: Table, source: Source, relation: str) -> str:
+    """SQL over a CSV file's text in which each column's null tokens are nulls."""
+    expressions = []
+    for column in table.columns:
+        name = f'"{column.name}"'
+        tokens = ", ".join(
+            "'" + token.replace("'", "''") + "'" for token in source.null_values_of(column)
+        )
+        value = f"case when {name} in ({tokens}) then null else {name} end" if tokens else name
+        expressions.append(f"{value} as {name}")
+    return f"select {', '.join(expressions)} from {relation}"
 
 
 def _read_parquet(path: Path, table: Table, file: str) -> pa.Table:
@@ -178,36 +284,45 @@ def _typed_select(table: Table, relation: str) -> str:
     return f"select {', '.join(expressions)} from {relation}"
 
 
-def _first_unparseable(
-    con: duckdb.DuckDBPyConnection, table: Table, relation: str, file: str
+def _first_bad_value(
+    con: duckdb.DuckDBPyConnection, table: Table, relation: str, file_format: str, file: str
 ) -> None:
-    """Reject a CSV whose text does not parse as the contract types, naming column and row."""
-    for column in table.columns:
-        if column.type == "string":
+    """Reject a file with a value that breaks a value rule, naming the rule, column, row and
+    value; every rule of every column is measured in one scan (the first failing row of each),
+    and the earliest column and rule in contract order is reported."""
+    checks = [
+        (rule, column)
+        for column in table.columns
+        for rule in VALUE_RULES
+        if rule.applies(column, file_format)
+    ]
+    if not checks:
+        return
+
+    def quoted(column: Column) -> str:
+        return f'"{column.name}"'
+
+    numbered = f"(select row_number() over () as row_number, * from {relation})"
+    firsts = ", ".join(
+        f'min(row_number) filter (where "{column.name}" is not null '
+        f"and ({rule.breaks(column, file_format).replace('{v}', quoted(column))}))"
+        for rule, column in checks
+    )
+    (found,) = con.execute(f"select {firsts} from {numbered}").fetchall()
+    for (rule, column), row in zip(checks, found, strict=True):
+        if row is None:
             continue
-        condition = _TEXT_IS_VALID.get(
-            column.type, f"try_cast(v as {column.warehouse_type}) is not null"
-        )
-        found = con.execute(
-            f"""
-            select row_number, v from (
-                select row_number() over () as row_number, "{column.name}" as v
-                from {relation}
-            )
-            where v is not null and not ({condition})
-            order by row_number
-            limit 1
-            """
+        ((value,),) = con.execute(
+            f'select cast("{column.name}" as varchar) from {numbered} where row_number = ?',
+            [row],
         ).fetchall()
-        if found:
-            ((row, value),) = found
-            raise ContractViolation(
-                file,
-                "unparseable_value",
-                f"value {value!r} is not a {_type_label(column)}",
-                column=column.name,
-                row=row,
-            )
+        raise ContractViolation(
+            file,
+            rule.name,
+            f"value {value!r} {rule.says(column)}",
+            column=column.name,
+            row=row,
+        )
 
 
 def read_landing_file(
@@ -226,13 +341,17 @@ def read_landing_file(
         arrow_table = _read_csv(path, table, source.csv_encoding, file)
     else:
         arrow_table = _read_parquet(path, table, file)
-    relation = "landing_file"
-    con.register(relation, arrow_table)
+    con.register("landing_file", arrow_table)
+    file_format = path.suffix[1:]
+    relation = (
+        f"({_without_null_tokens(table, source, 'landing_file')})"
+        if file_format == "csv"
+        else "landing_file"
+    )
     try:
-        if path.suffix == ".csv":
-            _first_unparseable(con, table, relation, file)
+        _first_bad_value(con, table, relation, file_format, file)
         return con.sql(_typed_select(table, relation)).to_arrow_table()
     except duckdb.Error as error:  # e.g. a Parquet integer that overflows the contract type
         raise ContractViolation(file, "wrong_type", str(error)) from None
     finally:
-        con.unregister(relation)
+        con.unregister("landing_file")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -250,6 +252,42 @@ BAD_FILES = {
         "events",
         "Parquet type double does not hold contract type integer (bigint)",
     ),
+    "a null token in a money column": (
+        lambda landing: replace_in_csv(_orders_file(landing), ",111.00,", ",NULL,", "gbk"),
+        "orders",
+        "[unparseable_value] column 'order_total' row 2: value 'NULL' is not a decimal "
+        "(decimal(18, 2))",
+    ),
+    "a null token in a boolean column": (
+        lambda landing: replace_in_csv(
+            _orders_file(landing), ",false,false\n", ",N/A,false\n", "gbk"
+        ),
+        "orders",
+        "[unparseable_value] column 'is_test' row 1: value 'N/A' is not a boolean (boolean)",
+    ),
+    "money with more decimals than the contract keeps": (
+        lambda landing: replace_in_csv(
+            _orders_file(landing), ",10.00,112.00,", ",7.825,112.00,", "gbk"
+        ),
+        "orders",
+        "[over_precise_money] column 'shipping_fee' row 3: value '7.825' has more than 2 "
+        "decimals, which the contract type decimal (decimal(18, 2)) would round",
+    ),
+    "a UTF-8 byte-order mark where GBK is declared": (
+        lambda landing: _orders_file(landing).write_bytes(
+            codecs.BOM_UTF8 + _orders_file(landing).read_bytes().decode("gbk").encode("utf-8")
+        ),
+        "orders",
+        "[encoding]: the file is UTF-8 (it starts with a UTF-8 byte-order mark, as Excel's "
+        "'CSV UTF-8' writes) but the source declares gbk: re-export it in gbk",
+    ),
+    "a trailing line of spaces": (
+        lambda landing: _orders_file(landing).write_bytes(
+            _orders_file(landing).read_bytes() + b"   \n"
+        ),
+        "orders",
+        "[malformed_csv] row 4: line 5 has 1 field(s) where the header has 15: '   '",
+    ),
 }
 
 
@@ -343,3 +381,71 @@ def test_unknown_landing_folders_are_reported_not_loaded(landing: Path, database
         "web/events/2025-03-02 is not a date=YYYY-MM-DD partition",
     ]
     assert report.rows_loaded() == {"orders": 5, "events": 4}
+
+
+def test_null_tokens_are_the_contracts_and_nothing_else(
+    landing: Path, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By default only the empty field is null: 'N/A' in a text column is text (which the raw
+    gate then judges); a source or column that declares tokens gets exactly those."""
+    replace_in_csv(_orders_file(landing), '"alipay"', '"N/A"', "gbk")
+    replace_in_csv(_orders_file(landing), '"standard"', '"NULL"', "gbk")
+    assert ingest(database, landing, loaded_at=LOADED_AT).ok
+    assert query(
+        database,
+        "select order_id, coupon_code, payment_method, delivery_method from raw.orders "
+        "where _partition_date = ? order by order_id",
+        [DAY2],
+    ) == [("o0302001", None, "N/A", "NULL"), ("o0302002", None, "alipay", "standard")]
+
+    shop = CONTRACT.source("shop")
+    payment = ORDERS.column("payment_method")
+    declared = dataclasses.replace(
+        shop,
+        null_values=("", "NULL"),
+        tables=tuple(
+            dataclasses.replace(
+                table,
+                columns=tuple(
+                    dataclasses.replace(c, null_values=("N/A",)) if c == payment else c
+                    for c in table.columns
+                ),
+            )
+            for table in shop.tables
+        ),
+    )
+    contract = dataclasses.replace(
+        CONTRACT,
+        sources=tuple(declared if s.name == "shop" else s for s in CONTRACT.sources),
+    )
+    for module in ("loader", "checks"):
+        monkeypatch.setattr(f"orchestration.ingest.{module}.load_contract", lambda: contract)
+    orders = contract.table("shop", "orders")
+    assert declared.null_values_of(orders.column("payment_method")) == ("N/A",)
+    assert declared.null_values_of(orders.column("delivery_method")) == ("", "NULL")
+    replace_in_csv(_orders_file(landing), '"o0302002"', '"o0302009"', "gbk")  # a new export
+    report = ingest(database, landing, tables=["orders"], loaded_at=LOADED_AT)
+    assert report.ok and orders.column("payment_method").null_values == ("N/A",)
+    # the column's own tokens replace the source's: an empty payment method is text there
+    assert query(
+        database,
+        "select order_id, coupon_code, payment_method, delivery_method from raw.orders "
+        "where _partition_date = ? order by order_id",
+        [DAY2],
+    ) == [("o0302001", None, None, None), ("o0302009", None, "alipay", "standard")]
+
+
+def test_a_utf8_byte_order_mark_is_accepted_in_a_utf8_source(
+    tmp_path: Path, database: Path
+) -> None:
+    landing = tmp_path / "landing"
+    header = warehouse_csv_header()
+    row = "wh_sh,华东仓,华东,上海,24,12,72,2025-03-01T00:00:00Z"
+    path = WAREHOUSES.landing_dir(landing, DAY1) / "part-0000.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(codecs.BOM_UTF8 + f"{header}\n{row}\n".encode())
+    report = ingest(database, landing)
+    assert report.ok, report.summary()
+    assert [r[:4] for r in raw_rows(database, "warehouses")] == [
+        ("wh_sh", "华东仓", "华东", "上海")
+    ]
