@@ -67,8 +67,9 @@
         export partitions), per domain of facts:
           web        the days of the events;
           orders     the order days of every order a loaded order, line, payment,
-                     cancellation, refund, return, shipment or picking exception refers to
-                     (late deliveries, returns and refunds touch the day of their order);
+                     cancellation, refund, return, shipment (or parcel line) or picking
+                     exception refers to (late deliveries, returns and refunds touch the
+                     day of their order);
           inventory  the snapshot days;
           any        the event days of every raw table that has an event time (sources'
                      meta.event_time): a market report touches the month it reports. -#}
@@ -80,7 +81,7 @@
         {%- set order_sources = [
             ("shop", "orders"), ("shop", "order_lines"), ("shop", "payments"),
             ("shop", "cancellations"), ("shop", "refunds"), ("shop", "returns"),
-            ("wms", "shipments"), ("wms", "picking_exceptions"),
+            ("wms", "shipments"), ("wms", "shipment_lines"), ("wms", "picking_exceptions"),
         ] -%}
         select {{ shop_date("orders.placed_at") }} as touched_day
         from {{ source("shop", "orders") }} as orders

@@ -1,15 +1,48 @@
 -- The fulfilment of each order: when the warehouse could start (payment, or placement for
--- cash on delivery), its parcel's shipping and delivery, and the shipping cut-off of the
+-- cash on delivery), its parcels' shipping and delivery, and the shipping cut-off of the
 -- order's time slot (分时段下单出库). Join int_orders_settled for the order itself.
+-- An order may ship in several parcels: it ships with its first parcel and is delivered
+-- when its last parcel is (failed when any parcel failed); fct_shipments has each parcel.
 with orders as (
 
     select * from {{ ref('int_orders_settled') }}
 
 ),
 
+parcels as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_id order by shipped_at, shipment_id
+        ) as parcel_number
+    from {{ ref('stg_wms__shipments') }}
+
+),
+
 shipments as (
 
-    select * from {{ ref('stg_wms__shipments') }}
+    select
+        order_id,
+        max(case when parcel_number = 1 then shipment_id end) as shipment_id,
+        max(case when parcel_number = 1 then carrier end) as carrier,
+        count(*) as parcel_count,
+        case
+            when sum(case when status = 'failed' then 1 else 0 end) > 0 then 'failed'
+            when sum(case when status = 'delivered' then 1 else 0 end) = count(*)
+                then 'delivered'
+            else 'shipped'
+        end as status,
+        min(shipped_at) as shipped_at,
+        max(shipped_at) as last_shipped_at,
+        case
+            when sum(case when status = 'delivered' then 1 else 0 end) = count(*)
+                then max(delivered_at)
+        end as delivered_at,
+        min(failed_at) as failed_at,
+        sum(shipping_cost) as shipping_cost
+    from parcels
+    group by order_id
 
 ),
 
@@ -41,8 +74,10 @@ fulfilled as (
             as is_fulfilment_due,
         shipments.shipment_id,
         shipments.carrier,
+        coalesce(shipments.parcel_count, 0) as parcel_count,
         shipments.status as shipment_status,
         shipments.shipped_at,
+        shipments.last_shipped_at,
         shipments.delivered_at,
         shipments.failed_at,
         shipments.shipping_cost,
@@ -73,8 +108,10 @@ final as (
         is_fulfilment_due,
         shipment_id,
         carrier,
+        parcel_count,
         shipment_status,
         shipped_at,
+        last_shipped_at,
         delivered_at,
         failed_at,
         shipping_cost,

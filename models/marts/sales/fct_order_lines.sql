@@ -1,5 +1,7 @@
 -- One row per order line (including lines refused at checkout), with the order's
 -- validity and the line's sold quantity, net sales, cost of goods sold and gross profit.
+-- A line's warehouse and delivery are those of the parcel that carried it (an order may
+-- ship in several parcels from several warehouses); before it ships, its order's.
 -- Incremental by order day: a run rebuilds the order days its loads touched (late
 -- deliveries, returns and refunds touch their order's day) and every later day.
 {{ config(**incremental_by_day('placed_date', 'orders')) }}
@@ -16,9 +18,9 @@ orders as (
 
 ),
 
-fulfilment as (
+shipped as (
 
-    select * from {{ ref('int_orders_fulfilled') }}
+    select * from {{ ref('int_order_lines_shipped') }}
 
 ),
 
@@ -40,10 +42,12 @@ measured as (
         lines.*,
         orders.customer_id,
         orders.customer_type,
-        orders.warehouse_id,
+        coalesce(shipped.warehouse_id, orders.warehouse_id) as warehouse_id,
+        shipped.shipment_id,
+        shipped.delivered_at,
         orders.is_test,
         orders.is_valid,
-        fulfilment.shipment_status = 'delivered' as is_delivered,
+        shipped.shipment_status = 'delivered' as is_delivered,
         lines.quantity_accepted - lines.quantity_short_picked as quantity_fulfillable,
         lines.return_refund_amount + lines.short_pick_refund_amount as refund_amount,
         case
@@ -64,7 +68,7 @@ measured as (
         end as cogs
     from lines
     inner join orders on lines.order_id = orders.order_id
-    inner join fulfilment on lines.order_id = fulfilment.order_id
+    left join shipped on lines.order_line_id = shipped.order_line_id
 
 ),
 
@@ -79,6 +83,8 @@ final as (
         measured.sku_id,
         coalesce(warehouses.warehouse_key, {{ unknown_key() }}) as warehouse_key,
         measured.warehouse_id,
+        measured.shipment_id,
+        measured.delivered_at,
         measured.customer_id,
         measured.customer_type,
         measured.placed_at,

@@ -1,4 +1,6 @@
--- One row per return or exchange (退换货) of a delivered item, with its refund.
+-- One row per return or exchange (退换货) of a delivered item, with its refund. The days
+-- from delivery count from the delivery of the parcel that carried the returned line (an
+-- order shipped in several parcels is delivered at different times).
 with returns as (
 
     select * from {{ ref('stg_shop__returns') }}
@@ -29,12 +31,12 @@ lines as (
 
 ),
 
-shipments as (
+shipped as (
 
     select
-        order_id,
+        order_line_id,
         delivered_at
-    from {{ ref('stg_wms__shipments') }}
+    from {{ ref('int_order_lines_shipped') }}
 
 ),
 
@@ -59,14 +61,14 @@ final as (
         returns.received_date,
         refunds.refunded_at,
         coalesce(refunds.refund_amount, 0) as refund_amount,
-        {{ hours_between('shipments.delivered_at', 'returns.requested_at') }} / 24.0
+        {{ hours_between('shipped.delivered_at', 'returns.requested_at') }} / 24.0
             as days_from_delivery_to_request,
         returns.received_at is not null as is_received,
         refunds.refunded_at is not null as is_refunded
     from returns
     left join refunds on returns.return_id = refunds.return_id
     left join lines on returns.order_line_id = lines.order_line_id
-    left join shipments on returns.order_id = shipments.order_id
+    left join shipped on returns.order_line_id = shipped.order_line_id
 
 )
 

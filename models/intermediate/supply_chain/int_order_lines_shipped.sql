@@ -1,0 +1,58 @@
+-- The parcel each order line shipped in, with the parcel's warehouse and delivery: the
+-- parcel shipment_lines lists it in, else its order's first parcel (a shop that ships an
+-- order in one parcel need not say which lines the parcel carries). One row per line of
+-- an order that shipped; lines of orders never shipped have none.
+with lines as (
+
+    select
+        order_line_id,
+        order_id
+    from {{ ref('stg_shop__order_lines') }}
+
+),
+
+listed as (
+
+    select
+        order_line_id,
+        shipment_id
+    from {{ ref('stg_wms__shipment_lines') }}
+
+),
+
+parcels as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_id order by shipped_at, shipment_id
+        ) as parcel_number
+    from {{ ref('stg_wms__shipments') }}
+
+),
+
+final as (
+
+    select
+        lines.order_line_id,
+        lines.order_id,
+        parcels.shipment_id,
+        parcels.parcel_number,
+        parcels.warehouse_id,
+        parcels.status as shipment_status,
+        parcels.shipped_at,
+        parcels.delivered_at,
+        parcels.failed_at
+    from lines
+    left join listed on lines.order_line_id = listed.order_line_id
+    inner join parcels
+        on
+            lines.order_id = parcels.order_id
+            and (
+                listed.shipment_id = parcels.shipment_id
+                or (listed.shipment_id is null and parcels.parcel_number = 1)
+            )
+
+)
+
+select * from final
