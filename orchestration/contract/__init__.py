@@ -2,19 +2,29 @@
 
 Everything that needs to know what a shop delivers reads it from here: the ingest checks,
 the landing-file writer used by the simulator, and the generator of the dbt sources YAML.
+The shop's own settings (time zone, currencies, CSV encodings, the folder of its reference
+seeds) come from ``shop.yml`` beside the contract, or the file ``SHOP_SETTINGS_FILE`` names
+(:func:`load_shop`); the contract's sources and columns carry them once loaded.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 import yaml
 
 CONTRACT_PATH = Path(__file__).with_name("raw_contract.yml")
+#: The demo shop's settings; ``SHOP_SETTINGS_FILE`` names another shop's.
+SHOP_SETTINGS_PATH = Path(__file__).with_name("shop.yml")
+#: ``values_from`` of a currency column: the shop's order currencies, not a seed.
+ORDER_CURRENCIES = "order_currencies"
 
 #: The warehouse schema the ingest writes and dbt reads sources from.
 RAW_SCHEMA = "raw"
@@ -66,6 +76,8 @@ class Column:
     rename: str | None = None
     references: str | None = None  # "table.column"
     references_severity: str = "error"
+    # the reference seed (or ORDER_CURRENCIES) whose codes are the column's accepted values
+    values_from: str | None = None
     # the CSV texts that mean null in this column (none given: its source's null_values)
     null_values: tuple[str, ...] | None = None
 
@@ -95,6 +107,9 @@ class Table:
     # materialization of its staging model: view, table, or incremental (by the shop-local
     # day of event_time; the days its loads touched are rebuilt, see macro touched_days)
     staging: str = "view"
+    # money columns in the currency of the row's order (orders.currency): staging converts
+    # them to the reporting currency and keeps the delivered amount as <column>_original
+    order_currency_amounts: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -132,11 +147,107 @@ class Source:
 
 
 @dataclass(frozen=True)
+class ShopSettings:
+    """A shop's own settings (``shop.yml``): see the comments of that file."""
+
+    path: Path
+    timezone: str
+    reporting_currency: str
+    order_currencies: tuple[str, ...]
+    csv_encoding: dict[str, str]
+    reference_dir: Path
+
+    def seed_path(self, seed: str) -> Path:
+        return self.reference_dir / f"{seed}.csv"
+
+    def seed_codes(self, seed: str) -> tuple[str, ...]:
+        """The codes of a reference seed (its first column), in file order."""
+        path = self.seed_path(seed)
+        if not path.is_file():
+            raise ContractDefinitionError(f"{self.path}: reference seed {path} does not exist")
+        with path.open(encoding="utf-8", newline="") as file:
+            return tuple(row[0] for row in list(csv.reader(file))[1:] if row)
+
+    @property
+    def converts_currencies(self) -> bool:
+        """Whether orders may be in another currency than the reporting one."""
+        return set(self.order_currencies) != {self.reporting_currency}
+
+    def dbt_environment(self) -> dict[str, str]:
+        """The settings as the dbt project reads them (env_var in dbt_project.yml)."""
+        from orchestration.settings import PROJECT_ROOT
+
+        reference = self.reference_dir.resolve()
+        if reference.is_relative_to(PROJECT_ROOT):
+            reference = reference.relative_to(PROJECT_ROOT)
+        return {
+            "SHOP_TIMEZONE": self.timezone,
+            "SHOP_REPORTING_CURRENCY": self.reporting_currency,
+            "SHOP_ORDER_CURRENCIES": ",".join(self.order_currencies),
+            "SHOP_REFERENCE_DIR": str(reference),
+        }
+
+
+def shop_settings_path() -> Path:
+    """The settings file of the shop the pipeline runs for (``SHOP_SETTINGS_FILE``)."""
+    value = os.environ.get("SHOP_SETTINGS_FILE")
+    return Path(value).resolve() if value else SHOP_SETTINGS_PATH
+
+
+#: The keys of a settings file.
+SHOP_SETTINGS = ("timezone", "reporting_currency", "order_currencies", "csv_encoding", "reference")
+
+
+@cache
+def _load_shop(path: Path) -> ShopSettings:
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if set(raw) != set(SHOP_SETTINGS):
+        missing, unknown = set(SHOP_SETTINGS) - set(raw), set(raw) - set(SHOP_SETTINGS)
+        raise ContractDefinitionError(
+            f"{path}: settings are exactly {', '.join(SHOP_SETTINGS)} "
+            f"(missing: {sorted(missing)}, unknown: {sorted(unknown)})"
+        )
+    try:
+        ZoneInfo(raw["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ContractDefinitionError(f"{path}: unknown time zone {raw['timezone']!r}") from None
+    currencies = tuple(raw["order_currencies"])
+    for code in (raw["reporting_currency"], *currencies):
+        if not (isinstance(code, str) and len(code) == 3 and code.isalpha() and code.isupper()):
+            raise ContractDefinitionError(f"{path}: {code!r} is not an ISO 4217 currency code")
+    for source, encoding in raw["csv_encoding"].items():
+        if encoding not in ENCODINGS:
+            raise ContractDefinitionError(
+                f"{path}: csv_encoding of {source} is one of {ENCODINGS}, not {encoding!r}"
+            )
+    return ShopSettings(
+        path=Path(path),
+        timezone=raw["timezone"],
+        reporting_currency=raw["reporting_currency"],
+        order_currencies=currencies,
+        csv_encoding=dict(raw["csv_encoding"]),
+        reference_dir=(Path(path).parent / raw["reference"]).resolve(),
+    )
+
+
+def load_shop() -> ShopSettings:
+    """The settings of the shop the pipeline runs for."""
+    return _load_shop(shop_settings_path())
+
+
+def _encoding(shop: ShopSettings, source: str) -> str:
+    if source not in shop.csv_encoding:
+        raise ContractDefinitionError(f"{shop.path}: csv_encoding has no entry for {source}")
+    return shop.csv_encoding[source]
+
+
+@dataclass(frozen=True)
 class Contract:
     version: int
     timezone: str
     currency: str
     sources: tuple[Source, ...]
+    shop: ShopSettings | None = None
 
     @property
     def tables(self) -> list[Table]:
@@ -166,8 +277,26 @@ def _column(raw: dict) -> Column:
         rename=raw.get("rename"),
         references=raw.get("references"),
         references_severity=raw.get("references_severity", "error"),
+        values_from=raw.get("values_from"),
         null_values=None if "null_values" not in raw else tuple(map(str, raw["null_values"])),
     )
+
+
+def _with_shop_values(column: Column, shop: ShopSettings) -> Column:
+    """A column whose accepted values come from the shop: its seed's codes, or its order
+    currencies."""
+    if column.values_from is None:
+        return column
+    if column.accepted_values:
+        raise ContractDefinitionError(
+            f"column {column.name}: accepted_values or values_from, not both"
+        )
+    codes = (
+        shop.order_currencies
+        if column.values_from == ORDER_CURRENCIES
+        else shop.seed_codes(column.values_from)
+    )
+    return replace(column, accepted_values=codes)
 
 
 def _validate(contract: Contract) -> None:
@@ -225,9 +354,15 @@ def _validate_references(contract: Contract) -> None:
                 )
 
 
-@cache
 def load_contract(path: Path = CONTRACT_PATH) -> Contract:
+    """The contract with the settings of the shop the pipeline runs for."""
+    return _load_contract(Path(path), shop_settings_path())
+
+
+@cache
+def _load_contract(path: Path, settings: Path) -> Contract:
     """Read and check the contract file (cached: the file is part of the code)."""
+    shop = _load_shop(settings)
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     sources = []
     for source_name, source in raw["sources"].items():
@@ -238,10 +373,11 @@ def load_contract(path: Path = CONTRACT_PATH) -> Contract:
                 description=" ".join(table["description"].split()),
                 delivery=table["delivery"],
                 primary_key=tuple(table["primary_key"]),
-                columns=tuple(_column(c) for c in table["columns"]),
+                columns=tuple(_with_shop_values(_column(c), shop) for c in table["columns"]),
                 event_time=table.get("event_time"),
                 updated_at=table.get("updated_at"),
                 staging=table.get("staging", "view"),
+                order_currency_amounts=bool(table.get("order_currency_amounts", False)),
             )
             for table_name, table in source["tables"].items()
         )
@@ -250,16 +386,17 @@ def load_contract(path: Path = CONTRACT_PATH) -> Contract:
                 name=source_name,
                 description=" ".join(source["description"].split()),
                 format=source["format"],
-                csv_encoding=source["csv_encoding"],
+                csv_encoding=_encoding(shop, source_name),
                 tables=tables,
                 null_values=tuple(map(str, source.get("null_values", ("",)))),
             )
         )
     contract = Contract(
         version=raw["version"],
-        timezone=raw["shop"]["timezone"],
-        currency=raw["shop"]["currency"],
+        timezone=shop.timezone,
+        currency=shop.reporting_currency,
         sources=tuple(sources),
+        shop=shop,
     )
     _validate(contract)
     _validate_references(contract)

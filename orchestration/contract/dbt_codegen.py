@@ -23,7 +23,16 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.contract import RAW_SCHEMA, Column, Contract, Source, Table, load_contract
+from orchestration.contract import (
+    ORDER_CURRENCIES,
+    RAW_SCHEMA,
+    SHOP_SETTINGS_PATH,
+    Column,
+    Contract,
+    Source,
+    Table,
+    load_contract,
+)
 from orchestration.serving.exposures import exposures_yaml
 
 HEADER = "Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit."
@@ -89,7 +98,11 @@ def _source_table(table: Table) -> dict:
             for key, value in (
                 ("pii", column.pii),
                 ("nullable", column.nullable or None),
-                ("accepted_values", list(column.accepted_values) or None),
+                ("values_from", column.values_from),
+                (
+                    "accepted_values",
+                    None if column.values_from else list(column.accepted_values) or None,
+                ),
             )
             if value
         }
@@ -131,6 +144,18 @@ def sources_yaml(contract: Contract, source: Source) -> str:
 # --- staging SQL ---------------------------------------------------------------------------
 
 
+def _is_converted(table: Table, column: Column) -> bool:
+    """Money delivered in the order's currency: staging reports it converted."""
+    return table.order_currency_amounts and column.type == "decimal"
+
+
+def _seed_key(seed: str) -> str:
+    """The code column of a reference seed (its first), from the demo shop's file: every
+    shop's copy of a seed has the same columns."""
+    path = SHOP_SETTINGS_PATH.parent / "reference" / f"{seed}.csv"
+    return path.read_text(encoding="utf-8").split("\n", 1)[0].split(",")[0]
+
+
 def _select_expressions(table: Table) -> list[str]:
     expressions = []
     for column in table.columns:
@@ -140,6 +165,11 @@ def _select_expressions(table: Table) -> list[str]:
             expressions.append(f"{{{{ hash_pii('{column.name}') }}}} as {column.name}_hash")
         elif column.pii == "mask":
             expressions.append(f"{{{{ mask_phone('{column.name}') }}}} as {column.name}_masked")
+        elif _is_converted(table, column):
+            expressions.append(
+                f"{{{{ in_reporting_currency('{column.name}') }}}} as {column.staging_name}"
+            )
+            expressions.append(f"{column.name} as {column.staging_name}_original")
         elif column.rename:
             expressions.append(f"{column.name} as {column.rename}")
         else:
@@ -209,7 +239,19 @@ def _staging_columns(contract: Contract, table: Table) -> tuple[list[dict], dict
         tests: list = []
         if column.name == single_key:
             tests.append("unique")
-        if column.accepted_values:
+        if column.values_from and column.values_from != ORDER_CURRENCIES:
+            # the shop's seed, not a list: a code added to the seed needs no regeneration
+            tests.append(
+                {
+                    "relationships": {
+                        "arguments": {
+                            "to": f"ref('{column.values_from}')",
+                            "field": _seed_key(column.values_from),
+                        }
+                    }
+                }
+            )
+        elif column.accepted_values and not column.values_from:
             tests.append(
                 {"accepted_values": {"arguments": {"values": list(column.accepted_values)}}}
             )
@@ -233,6 +275,12 @@ def _staging_columns(contract: Contract, table: Table) -> tuple[list[dict], dict
         elif column.pii == "mask":
             name = f"{column.name}_masked"
             description = f"{column.description} Masked: first 3 and last 4 characters kept."
+        elif _is_converted(table, column):
+            name = column.staging_name
+            description = (
+                f"{column.description} In the reporting currency: converted at the rate of "
+                "the order's shop-local day (seed exchange_rates)."
+            )
         else:
             name, description = column.staging_name, column.description
         if column.name in table.primary_key:
@@ -243,6 +291,13 @@ def _staging_columns(contract: Contract, table: Table) -> tuple[list[dict], dict
         if tests:
             entry["data_tests"] = tests
         columns.append(entry)
+        if _is_converted(table, column):
+            columns.append(
+                {
+                    "name": f"{name}_original",
+                    "description": f"{column.description} As delivered, in the order's currency.",
+                }
+            )
         if _is_event_timestamp(table, column):
             prefix = _time_prefix(column)
             columns += [

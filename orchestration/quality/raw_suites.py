@@ -29,7 +29,14 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.contract import RAW_SCHEMA, Column, Table, load_contract
+from orchestration.contract import (
+    ORDER_CURRENCIES,
+    RAW_SCHEMA,
+    Column,
+    Table,
+    load_contract,
+    load_shop,
+)
 
 #: Largest plausible money amount on one row (CNY).
 ABSURD_AMOUNT = 10_000_000
@@ -79,6 +86,21 @@ def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
 
 
+def _accepted_values_description(column: Column) -> str:
+    """What an enumerated column may hold, and where a shop adds a value: its reference seed
+    or its order currencies (the shop's settings file)."""
+    values = ", ".join(column.accepted_values)
+    shop = load_shop()
+    if column.values_from == ORDER_CURRENCIES:
+        return f"{column.name} holds only {values} (order_currencies of {shop.path})"
+    if column.values_from:
+        return (
+            f"{column.name} holds only codes of seed {column.values_from} ({values}): "
+            f"add a new code as a row of {shop.seed_path(column.values_from)}"
+        )
+    return f"{column.name} holds only {values}"
+
+
 def _column_rules(table: Table, column: Column) -> list[Rule]:
     name = column.name
     rules = []
@@ -86,7 +108,7 @@ def _column_rules(table: Table, column: Column) -> list[Rule]:
         rules.append(
             _row_rule(
                 f"unknown_{name}",
-                f"{name} holds only {', '.join(column.accepted_values)}",
+                _accepted_values_description(column),
                 f"{name} is not null and {name} not in ({_quoted(column.accepted_values)})",
             )
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from orchestration.contract import Table
+from orchestration.simulator.usd_us import UsdUs
 
 #: Rewrites a day's records of a table before they are written (table, records → records).
 Rewrite = Callable[[Table, pa.Table], pa.Table]
@@ -116,5 +117,20 @@ ORDERS_ONLY = register(
         ),
         tables=ORDER_SYSTEM_TABLES,
         rewrite=_without_marketing_codes,
+    )
+)
+
+
+# --- usd-us: a US shop in dollars and pesos ----------------------------------------------
+
+USD_US = register(
+    Profile(
+        name="usd-us",
+        description=(
+            "A US shop: New York time, USD reporting with every fifth order in MXN (daily "
+            "rates), UTF-8 everywhere, its own payment methods and carriers; needs "
+            "SHOP_SETTINGS_FILE=orchestration/simulator/shops/usd-us/shop.yml."
+        ),
+        rewrite=UsdUs(),
     )
 )

@@ -30,7 +30,7 @@ from dagster_dbt import (
 )
 
 from orchestration import settings
-from orchestration.contract import load_contract
+from orchestration.contract import load_contract, load_shop
 from orchestration.ingest.assets import WAREHOUSE_POOL
 from orchestration.partitions import daily_partitions, window_days
 from orchestration.settings import PROJECT_ROOT
@@ -40,7 +40,10 @@ from orchestration.transform import PROFILES_DIR, run_dbt
 PARTIAL_PARSE = "partial_parse.msgpack"
 DBT_PROJECT = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROFILES_DIR)
 #: What the manifest is parsed from: it is re-parsed when any of these is newer.
-DBT_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests", "profiles")
+DBT_SOURCES = (
+    "dbt_project.yml", "models", "macros", "seeds", "tests", "profiles",
+    "orchestration/contract/reference",
+)  # fmt: skip
 
 
 def ensure_manifest() -> None:
@@ -114,10 +117,13 @@ def run_window(context: AssetExecutionContext) -> Iterator[None]:
     if context.has_partition_key_range:
         days = window_days(context.partition_time_window)
         os.environ.update(zip(names, (str(days[0]), str(days[-1])), strict=True))
+    # the shop's settings (shop.yml), which dbt_project.yml reads from the environment
+    shop = load_shop().dbt_environment()
+    os.environ.update(shop)
     try:
         yield
     finally:
-        for name in names:
+        for name in [*names, *shop]:
             os.environ.pop(name, None)
 
 

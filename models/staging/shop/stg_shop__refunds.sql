@@ -14,7 +14,8 @@ renamed as (
         return_id,
         refunded_at,
         {{ shop_time_columns('refunded_at', 'refunded') }},
-        amount,
+        {{ in_reporting_currency('amount') }} as amount,
+        amount as amount_original,
         refund_type,
         _partition_date,
         _loaded_at
