@@ -107,6 +107,9 @@ class Table:
     # materialization of its staging model: view, table, or incremental (by the shop-local
     # day of event_time; the days its loads touched are rebuilt, see macro touched_days)
     staging: str = "view"
+    # a table with daily traffic: the least share of its expected daily rows a day may hold
+    # (the raw gate's volume rule; also gives it the freshness and export-day rules)
+    volume_floor: float | None = None
     # money columns in the currency of the row's order (orders.currency): staging converts
     # them to the reporting currency and keeps the delivered amount as <column>_original
     order_currency_amounts: bool = False
@@ -337,6 +340,13 @@ def _validate(contract: Contract) -> None:
                 raise ContractDefinitionError(
                     f"{where}: an incremental staging table needs append delivery and event_time"
                 )
+            if table.volume_floor is not None and not (
+                0 <= table.volume_floor < 1 and table.delivery == "append" and table.event_time
+            ):
+                raise ContractDefinitionError(
+                    f"{where}: volume_floor is a share in [0, 1) of an append table "
+                    "with an event_time"
+                )
             if (table.delivery == "changes") != (table.updated_at is not None):
                 raise ContractDefinitionError(
                     f"{where}: tables delivered as changes (and only they) need updated_at"
@@ -377,6 +387,7 @@ def _load_contract(path: Path, settings: Path) -> Contract:
                 event_time=table.get("event_time"),
                 updated_at=table.get("updated_at"),
                 staging=table.get("staging", "view"),
+                volume_floor=table.get("volume_floor"),
                 order_currency_amounts=bool(table.get("order_currency_amounts", False)),
             )
             for table_name, table in source["tables"].items()

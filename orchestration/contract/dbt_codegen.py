@@ -228,11 +228,11 @@ select * from renamed
 
 def _staging_columns(contract: Contract, table: Table) -> tuple[list[dict], dict[str, list]]:
     """The columns' docs and tests, and the names of the columns that must not be null by
-    severity: the key's (error) and the other non-nullable ones (warn), each severity tested
-    in one scan (test not_null_columns)."""
+    severity: the key's and the other non-nullable ones, all errors (the raw gate stops a
+    run on such a null already), tested in one scan (test not_null_columns)."""
     single_key = table.primary_key[0] if len(table.primary_key) == 1 else None
     columns: list[dict] = []
-    not_null: dict[str, list] = {"error": [], "warn": []}
+    not_null: dict[str, list] = {"error": []}
     for column in table.columns:
         if column.pii == "drop":
             continue
@@ -283,10 +283,8 @@ def _staging_columns(contract: Contract, table: Table) -> tuple[list[dict], dict
             )
         else:
             name, description = column.staging_name, column.description
-        if column.name in table.primary_key:
+        if column.name in table.primary_key or not column.nullable:
             not_null["error"].append(name)
-        elif not column.nullable:
-            not_null["warn"].append(name)
         entry: dict = {"name": name, "description": description}
         if tests:
             entry["data_tests"] = tests

@@ -13,7 +13,7 @@ from dagster import (
 from orchestration import settings
 from orchestration.contract import Table, load_contract
 from orchestration.partitions import window_days
-from orchestration.quality.raw_suites import breaking_rows, measure, raw_rules
+from orchestration.quality.raw_suites import breaking_rows, detail, measure, raw_rules
 from orchestration.quality.validation import validate
 
 
@@ -35,6 +35,13 @@ def raw_check(table: Table, partitions: PartitionsDefinition) -> AssetChecksDefi
         try:
             measurements = measure(con, table, days[0], days[-1])
             outcome = validate(f"raw.{table.name}", list(rules.values()), measurements)
+            # the message names the rows or days that break each failed rule
+            outcome = outcome.detailed(
+                {
+                    name: detail(con, table, days[0], days[-1], rules[name])
+                    for name in outcome.failed_rules
+                }
+            )
             samples = {
                 name: breaking_rows(con, table, days[0], days[-1], rules[name])
                 for name in outcome.failed_rules

@@ -7,29 +7,42 @@ measurements against the suite, which names each rule and reports the observed v
 Rules per raw table, for the rows of the checked export days:
 - the primary key is never null, and no key is delivered twice (append tables; tables
   delivered as changes must not repeat a key *version*);
+- no other column the contract does not declare ``nullable`` holds a null;
 - enum columns hold only the contract's accepted values;
 - money columns are neither negative nor absurd (≥ 10 million CNY on one row);
 - the time that dates a record (its event time, or its version time for tables delivered as
   changes) is neither before the shop opened nor in the future of its export day;
 - foreign keys whose contract severity is ``error`` find their record (across sources);
-- volume: a day of an append table with daily traffic is not below a third of the median
-  of the previous 7 loaded days (a day of missing web events must not pass);
+- volume (tables with a ``volume_floor`` in the contract, those with daily traffic): every
+  checked export day holds at least that share of its expected rows. A day's expectation is
+  the median of the rows of the same weekday in its 4 most recent weeks out of the last 8
+  (the previous 7 days when no same weekday counts, as in a shop's first week); an ordinary
+  day leaves the promotion calendar's days out of it (the shop's promotion campaigns and the
+  festival days of seed shopping_festivals), so the weeks after a peak are not compared with
+  it, while a promotion day is compared with every day. Days the shop declares closed (its
+  reference folder's closed_days.csv) are neither checked nor part of an expectation; a day
+  without an expectation passes. Each checked day is measured against its own history, so a
+  zero day in a backfill or full rebuild is caught too;
 - freshness: the newest record of those tables is less than a day older than the end of the
   last checked export day (a stale re-export of an older day must not pass);
 - export day: in those tables, at most 5% of a day's records fall outside that export day
   in shop time (timestamps written in shop time as if UTC, or the reverse, move 8 hours'
   worth of records, a third of a day, into the next or previous day).
+
+A failed rule names the rows (or days) that break it in its message (``Rule.detail``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import duckdb
 
 from orchestration.contract import (
+    CONTRACT_PATH,
     ORDER_CURRENCIES,
     RAW_SCHEMA,
     Column,
@@ -37,13 +50,32 @@ from orchestration.contract import (
     load_contract,
     load_shop,
 )
+from orchestration.settings import PROJECT_ROOT
 
 #: Largest plausible money amount on one row (CNY).
 ABSURD_AMOUNT = 10_000_000
-#: Tables whose daily row count must not collapse against the recent median.
-VOLUME_TABLES = ("events", "orders", "order_lines", "payments", "probes")
-VOLUME_FLOOR = 1 / 3
-VOLUME_HISTORY_DAYS = 7
+#: A day's expected volume: the median of the same weekday in this many recent weeks …
+VOLUME_WEEKS = 4
+#: … found among this many weeks back (the weeks of a promotion season are skipped) …
+VOLUME_LOOKBACK_WEEKS = 8
+#: … or, when none of them counts, of this many previous days.
+VOLUME_FALLBACK_DAYS = 7
+#: The promotion calendar's festival peaks (a dbt seed, also read by dim_date).
+FESTIVALS_SEED = PROJECT_ROOT / "seeds" / "shopping_festivals.csv"
+#: The days a shop declares it was closed (closed_date, reason), in its reference folder.
+CLOSED_DAYS_FILE = "closed_days.csv"
+
+
+def _shown(path: Path) -> Path:
+    """A path as the operator reads it: relative to the project when inside it."""
+    return path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+
+
+def closed_days_file() -> Path:
+    """The shop's closed days: ``closed_days.csv`` of its reference folder (shop.yml)."""
+    return load_shop().reference_dir / CLOSED_DAYS_FILE
+
+
 #: Most hours between a traffic table's newest record and the end of its last export day.
 FRESHNESS_HOURS = 24
 #: Largest share of a traffic table's daily records dated outside their export day.
@@ -57,6 +89,8 @@ def shop_opened_on() -> dt.date:
 
 #: How many rows that break a rule are shown to the operator.
 SAMPLE_ROWS = 5
+#: How many rows or days a failure's message names.
+DETAIL_ROWS = 3
 
 
 @dataclass(frozen=True)
@@ -70,6 +104,9 @@ class Rule:
     max_value: float | None = 0
     min_value: float | None = 0
     breaking_rows: str | None = None
+    # a query of one text column, ``detail``: a line per row or day that breaks the rule,
+    # named in the failure's message
+    detail: str | None = None
 
 
 def _row_rule(name: str, description: str, predicate: str) -> Rule:
@@ -182,38 +219,148 @@ def _reference_rules(table: Table) -> list[Rule]:
     return rules
 
 
-def _volume_rules(table: Table) -> list[Rule]:
-    if table.name not in VOLUME_TABLES:
+def _null_rules(table: Table) -> list[Rule]:
+    """No null where the contract does not allow one (the key has its own rule)."""
+    required = [
+        column.name
+        for column in table.columns
+        if not column.nullable and column.name not in table.primary_key
+    ]
+    if not required:
         return []
-    history = f"""(
-        select median(rows) from (
-            select count(*) as rows from {RAW_SCHEMA}.{table.name}
-            where _partition_date < (select min(day) from days)
-            and _partition_date >= (select min(day) from days) - interval {VOLUME_HISTORY_DAYS} day
-            group by _partition_date
+    predicate = " or ".join(f"{name} is null" for name in required)
+    key = " || ', ' || ".join(
+        f"'{name}=' || coalesce(cast({name} as varchar), 'null')" for name in table.primary_key
+    )
+    nulls = ", ".join(f"case when {name} is null then '{name}' end" for name in required)
+    rule = _row_rule(
+        "null_required",
+        "columns the contract does not declare nullable hold no null (declare a column "
+        "nullable: true when the shop may leave it empty)",
+        predicate,
+    )
+    detail = f"""
+        select {key} || ' (export day ' || _partition_date || '): null '
+            || concat_ws(', ', {nulls}) as detail
+        from checked where {predicate}
+    """
+    return [replace(rule, detail=detail)]
+
+
+def _seed_days(path: Path, column: str) -> str:
+    """The days of a seed file's date column (none when the file is missing)."""
+    if not path.exists():
+        return "select cast(null as date) as day where false"
+    return (
+        f"select cast({column} as date) as day "
+        f"from read_csv('{path}', header = true, all_varchar = true)"
+    )
+
+
+def _calendar() -> str:
+    """The promotion calendar and the closed days, one row per day (``day``,
+    ``is_promotion``, ``is_closed``): the promotion campaigns' days (their latest plan), the
+    festival peaks and the days the shop declared closed."""
+    campaigns = f"""
+        select arg_max(starts_on, updated_at) as starts_on, arg_max(ends_on, updated_at) as ends_on,
+            arg_max(campaign_type, updated_at) as campaign_type
+        from {RAW_SCHEMA}.campaigns group by campaign_id
+    """
+    return f"""(
+        select day, bool_or(kind = 'promotion') as is_promotion,
+            bool_or(kind = 'closed') as is_closed
+        from (
+            select cast(unnest(generate_series(starts_on, ends_on, interval 1 day)) as date)
+                as day, 'promotion' as kind
+            from ({campaigns}) where campaign_type = 'promotion' and starts_on <= ends_on
+            union all
+            select day, 'promotion' from ({_seed_days(FESTIVALS_SEED, "festival_date")})
+            union all
+            select day, 'closed' from ({_seed_days(closed_days_file(), "closed_date")})
         )
+        group by day
     )"""
-    # a checked day without any row (or without a file) counts as 0 rows
-    quietest_day = """(
-        select min(coalesce(loaded.rows, 0)) from days
-        left join (
-            select _partition_date, count(*) as rows from checked group by _partition_date
-        ) as loaded on days.day = loaded._partition_date
+
+
+def _volume_days(table: Table) -> str:
+    """Per checked day that is not declared closed: ``day``, ``observed`` rows and
+    ``expected`` rows (null when no history counts), by the rule in the module doc."""
+    lookback = 7 * VOLUME_LOOKBACK_WEEKS
+    return f"""(
+        with calendar as {_calendar()},
+        daily as (
+            select _partition_date as day, count(*) as rows from {RAW_SCHEMA}.{table.name}
+            where _partition_date between (select min(day) from days) - interval {lookback} day
+                and (select max(day) from days)
+            group by _partition_date
+        ),
+        judged as (
+            select days.day, coalesce(daily.rows, 0) as observed,
+                coalesce(calendar.is_promotion, false) as is_promotion
+            from days
+            left join daily on days.day = daily.day
+            left join calendar on days.day = calendar.day
+            where not coalesce(calendar.is_closed, false)
+        ),
+        history as (
+            select judged.day, daily.rows, date_diff('day', daily.day, judged.day) as back,
+                row_number() over (
+                    partition by judged.day, date_diff('day', daily.day, judged.day) % 7 = 0
+                    order by daily.day desc
+                ) as recency
+            from judged
+            inner join daily
+                on daily.day < judged.day and daily.day >= judged.day - interval {lookback} day
+            left join calendar on daily.day = calendar.day
+            where not coalesce(calendar.is_closed, false)
+                and (judged.is_promotion or not coalesce(calendar.is_promotion, false))
+        ),
+        expected as (
+            select day, coalesce(
+                median(rows) filter (where back % 7 = 0 and recency <= {VOLUME_WEEKS}),
+                median(rows) filter (where back <= {VOLUME_FALLBACK_DAYS})
+            ) as expected
+            from history group by day
+        )
+        select judged.day, judged.observed, expected.expected
+        from judged left join expected on judged.day = expected.day
     )"""
+
+
+def _volume_rules(table: Table) -> list[Rule]:
+    if table.volume_floor is None:
+        return []
+    floor = table.volume_floor
+    volume_days = _volume_days(table)
+    contract = _shown(CONTRACT_PATH)
+    low_days = f"""
+        select day, observed as observed_rows, expected as expected_rows,
+            observed / expected as ratio
+        from {volume_days} where observed < {floor} * expected
+    """
+    detail = f"""
+        select 'raw.{table.name} on ' || day || ': ' || observed_rows || ' rows, expected '
+            || round(expected_rows, 1) || ' (ratio ' || round(ratio, 3) || ')' as detail
+        from ({low_days}) order by day
+    """
     return [
         Rule(
             "volume_ratio",
-            f"each day has at least {VOLUME_FLOOR:.0%} of the median daily rows of the "
-            f"previous {VOLUME_HISTORY_DAYS} days",
-            f"coalesce({quietest_day} / {history}, 1)",
-            min_value=VOLUME_FLOOR,
+            f"each export day holds at least {floor:.0%} of its expected rows (the median of "
+            f"the same weekday in recent weeks outside the promotion calendar); tune "
+            f"volume_floor of {table.source}.{table.name} in {contract}, or declare a closed "
+            f"day in {_shown(closed_days_file())}",
+            f"coalesce((select min(observed / expected) from {volume_days}), 1)",
+            min_value=floor,
             max_value=None,
+            breaking_rows=f"{low_days} order by day",
+            detail=detail,
         )
     ]
 
 
 def _freshness_rules(table: Table) -> list[Rule]:
-    if table.name not in VOLUME_TABLES:
+    if table.volume_floor is None:
         return []
     timezone = load_contract().timezone
     day_end = f"""timezone('UTC', timezone('{timezone}',
@@ -231,7 +378,7 @@ def _freshness_rules(table: Table) -> list[Rule]:
 
 
 def _export_day_rules(table: Table) -> list[Rule]:
-    if table.name not in VOLUME_TABLES:
+    if table.volume_floor is None:
         return []
     timezone = load_contract().timezone
     time = table.event_time
@@ -259,7 +406,7 @@ def _export_day_rules(table: Table) -> list[Rule]:
 
 def raw_rules(table: Table) -> list[Rule]:
     """Every rule of a raw table's suite."""
-    rules = _key_rules(table)
+    rules = [*_key_rules(table), *_null_rules(table)]
     for column in table.columns:
         rules += _column_rules(table, column)
     return [
@@ -327,6 +474,28 @@ def breaking_rows(
     )
     names = [description[0] for description in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def detail(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    first_day: dt.date,
+    last_day: dt.date,
+    rule: Rule,
+) -> str:
+    """What a failed rule's message names: its first rows or days that break it, and how
+    many more there are ("" for rules without a detail query)."""
+    if not rule.detail:
+        return ""
+    lines = con.execute(
+        f"{_checked(table)} select detail, count(*) over () from ({rule.detail}) "
+        f"limit {DETAIL_ROWS}",
+        [first_day, last_day],
+    ).fetchall()
+    if not lines:
+        return ""
+    more = lines[0][1] - len(lines)
+    return "; ".join(line for line, _ in lines) + (f"; and {more} more" if more else "")
 
 
 def raw_tables() -> list[Table]:

@@ -31,6 +31,15 @@ class Validation:
     failed_rules: tuple[str, ...]
     measurements: Mapping[str, float]
 
+    def detailed(self, details: Mapping[str, str]) -> Validation:
+        """The same outcome, each failure followed by what its rule names (``details``,
+        by rule name): the rows or days that break it."""
+        failures = tuple(
+            f"{failure}: {details[rule]}" if details.get(rule) else failure
+            for rule, failure in zip(self.failed_rules, self.failures, strict=True)
+        )
+        return Validation(self.suite, self.success, failures, self.failed_rules, self.measurements)
+
     @property
     def summary(self) -> str:
         return "; ".join(self.failures) or "all rules passed"

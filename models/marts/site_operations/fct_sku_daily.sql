@@ -60,9 +60,12 @@ final as (
         products.category_l1,
         products.category_l2,
         products.brand,
-        products.model,
-        products.colour,
-        products.size,
+        -- a SKU without a model, colour or size (a book) is a slice of its own, 'none',
+        -- in the attribute shares, not a null slice across categories (model is the
+        -- catalogue's own column name, a keyword to the linter only)
+        coalesce(products.model, 'none') as model,  -- noqa: RF04
+        coalesce(products.colour, 'none') as colour,
+        coalesce(products.size, 'none') as size,
         combined.items_sold,
         combined.gmv,
         combined.net_sales,
