@@ -39,11 +39,12 @@
     {{ return((name | trim, (expression or name) | trim)) }}
 {%- endmacro %}
 
-{% macro indicator_scans() -%}
+{% macro indicator_scans(skip=[]) -%}
     {#- The scans that compute the catalog: one per source mart (and date column), grain and
-        slice, each with the catalog rows it computes. A row joins the 'all' scan of a grain
-        when it has a shop-wide total, and the scan of each of its slices. -#}
-    {%- set catalog = indicator_catalog() -%}
+        slice, each with the catalog rows it computes (except the indicators in skip). A
+        row joins the 'all' scan of a grain when it has a shop-wide total, and the scan of
+        each of its slices. -#}
+    {%- set catalog = indicator_catalog() | rejectattr('indicator_code', 'in', skip) | list -%}
     {%- set sources = [] -%}
     {%- for row in catalog -%}
         {%- set source = (row['source_model'], row['date_column']) -%}
@@ -222,6 +223,13 @@
     {%- if execute -%}
         {#- a new (or, on Spark, rebuilt) table is empty: every period is computed -#}
         {%- set filled = run_query("select count(*) from " ~ this).columns[0].values()[0] > 0 -%}
+        {#- indicators whose raw tables were never delivered: no rows (those of an earlier
+            run, when the shop delivered them then, are deleted) -#}
+        {%- set unavailable = unavailable_indicators() -%}
+        {%- if filled and unavailable -%}
+            {%- do run_query("delete from " ~ this ~ " where indicator_code in ('"
+                ~ unavailable | join("', '") ~ "')") -%}
+        {%- endif -%}
         {#- the first rebuilt day of each source mart (one query per domain), and the
             indicators recomputed from each such day -#}
         {%- set by_domain = {} -%}
@@ -252,10 +260,23 @@
                 {%- do run_query("delete from " ~ this) -%}
             {%- endif -%}
         {%- endfor -%}
-        {%- for scan in indicator_scans() -%}
+        {%- for scan in indicator_scans(unavailable) -%}
             {%- do run_query('insert into ' ~ this ~ ' '
                 ~ indicator_scan_sql(scan, first_days.get(scan["source_model"]))) -%}
         {%- endfor -%}
     {%- endif -%}
     select 1
+{%- endmacro %}
+
+{% macro unavailable_indicators() -%}
+    {#- The codes of the catalog's indicators that are not available (indicator_availability),
+        read when dbt executes; an empty list while parsing. -#}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set table = run_query(
+        "select indicator_code from " ~ ref('indicator_availability')
+        ~ " where status = 'not_available' order by indicator_code"
+    ) -%}
+    {{ return(table.columns[0].values() | list) }}
 {%- endmacro %}

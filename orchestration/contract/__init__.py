@@ -107,6 +107,9 @@ class Table:
     # materialization of its staging model: view, table, or incremental (by the shop-local
     # day of event_time; the days its loads touched are rebuilt, see macro touched_days)
     staging: str = "view"
+    # the shop must deliver it (the order system): a run stops while it has never arrived;
+    # any other table is optional, and the indicators that need it are then not available
+    required: bool = False
     # a table with daily traffic: the least share of its expected daily rows a day may hold
     # (the raw gate's volume rule; also gives it the freshness and export-day rules)
     volume_floor: float | None = None
@@ -387,6 +390,7 @@ def _load_contract(path: Path, settings: Path) -> Contract:
                 event_time=table.get("event_time"),
                 updated_at=table.get("updated_at"),
                 staging=table.get("staging", "view"),
+                required=bool(table.get("required", False)),
                 volume_floor=table.get("volume_floor"),
                 order_currency_amounts=bool(table.get("order_currency_amounts", False)),
             )

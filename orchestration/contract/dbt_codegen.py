@@ -10,6 +10,9 @@
 - ``models/staging/<source>/_<source>__models.yml``: the staging docs and tests (keys,
   accepted values, relationships with the severity the contract gives);
 
+and ``models/staging/raw_table_deliveries.sql`` (with its docs): one row per contract
+table, whether the contract requires it and whether the shop has delivered any of its rows;
+
 and, from the indicator catalog, the dbt exposures of every indicator and the dashboard
 (:mod:`orchestration.serving.exposures`).
 
@@ -359,6 +362,78 @@ def staging_models_yaml(contract: Contract, source: Source) -> str:
     return _yaml(document)
 
 
+DELIVERIES_MODEL = "raw_table_deliveries"
+DELIVERY_ROW = """select
+    '{source}' as source_name,
+    '{table}' as table_name,
+    '{source}.{table}' as raw_table,
+    {required} as is_required,
+    (
+        select count(*)
+        from (select 1 as present from {{{{ source('{source}', '{table}') }}}} limit 1) as probe
+    ) > 0 as is_delivered"""
+
+
+def deliveries_sql(contract: Contract) -> str:
+    """One row per contract table: whether it is required, and whether any row of it has
+    been delivered (a probe of one row, not a count of the table)."""
+    rows = [
+        DELIVERY_ROW.format(
+            source=table.source,
+            table=table.name,
+            required="true" if table.required else "false",
+        )
+        for table in contract.tables
+    ]
+    body = "\nunion all\n".join(rows)
+    return f"-- {HEADER}\n{body}\n"
+
+
+def deliveries_yaml() -> str:
+    columns = [
+        ("source_name", "Source system of the contract (web, shop, wms, ...)."),
+        ("table_name", "Table of the source (unique in raw)."),
+        ("raw_table", "source.table, as the indicator catalog's raw_tables name it."),
+        (
+            "is_required",
+            "The contract requires the table (required: true): a run stops until it is delivered.",
+        ),
+        (
+            "is_delivered",
+            "At least one row of the table has been loaded into raw. A table never "
+            "delivered (no system of the shop exports it) makes the indicators that need it "
+            "not available.",
+        ),
+    ]
+    document = {
+        "version": 2,
+        "models": [
+            {
+                "name": DELIVERIES_MODEL,
+                "description": (
+                    "What the shop delivers: one row per table of the raw contract, whether "
+                    "the contract requires it and whether any of its rows has arrived. Read "
+                    "by indicator_availability."
+                ),
+                "columns": [
+                    {"name": name, "description": description} for name, description in columns
+                ],
+                "data_tests": [
+                    {"unique_combination": {"arguments": {"columns": ["raw_table"]}}},
+                    # a required table never delivered stops the run (its rows name it)
+                    {
+                        "expression_true": {
+                            "name": "assert_every_required_raw_table_is_delivered",
+                            "arguments": {"expression": "is_delivered or not is_required"},
+                        }
+                    },
+                ],
+            }
+        ],
+    }
+    return _yaml(document)
+
+
 def _yaml(document: dict) -> str:
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     return f"# {HEADER}\n{body}"
@@ -373,6 +448,9 @@ def generated_files(project_root: Path) -> dict[Path, str]:
         files[folder / f"_{source.name}__models.yml"] = staging_models_yaml(contract, source)
         for table in source.tables:
             files[folder / f"{staging_model_name(table)}.sql"] = staging_sql(table)
+    staging = project_root / "models" / "staging"
+    files[staging / f"{DELIVERIES_MODEL}.sql"] = deliveries_sql(contract)
+    files[staging / f"_{DELIVERIES_MODEL}.yml"] = deliveries_yaml()
     exposures = project_root / "models" / "marts" / "indicators" / "_indicator_exposures.yml"
     files[exposures] = exposures_yaml(project_root / "seeds" / "indicator_catalog.csv")
     return files

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from orchestration.contract import Table
+from orchestration.contract import Table, load_contract
 from orchestration.simulator.usd_us import UsdUs
 
 #: Rewrites a day's records of a table before they are written (table, records → records).
@@ -72,24 +72,12 @@ DEFAULT = register(
 
 # --- orders-only: the shop's order system alone ------------------------------------------
 
-#: What a shop that runs only an order management system delivers: the shop source, and
-#: the warehouses its orders are allocated to and the shipments that say when they were
-#: delivered (the tables the contract marks required). No click-stream, marketing, stock,
-#: picking or warehouse-cost, market or monitoring files.
+#: What a shop that runs only an order management system delivers: the tables the contract
+#: requires (the shop source, and the warehouses its orders are allocated to and the
+#: shipments that say when they were delivered). No click-stream, marketing, stock, picking
+#: or warehouse-cost, market or monitoring files.
 ORDER_SYSTEM_TABLES = frozenset(
-    {
-        "shop.customers",
-        "shop.products",
-        "shop.sku_costs",
-        "shop.orders",
-        "shop.order_lines",
-        "shop.payments",
-        "shop.cancellations",
-        "shop.refunds",
-        "shop.returns",
-        "wms.warehouses",
-        "wms.shipments",
-    }
+    f"{table.source}.{table.name}" for table in load_contract().tables if table.required
 )
 
 #: Order columns that point into the marketing system: a shop without it has none.

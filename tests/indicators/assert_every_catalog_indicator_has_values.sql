@@ -1,7 +1,11 @@
--- Every indicator of the catalog has values in fct_indicator_values at each of its grains,
--- unless its source mart is empty (e.g. no monthly market report has arrived yet for the
+-- Every available indicator of the catalog has values in fct_indicator_values at each of
+-- its grains. Excused: indicators that are not available (indicator_availability: a raw
+-- table they need was never delivered; the run report lists them as "needs ...") and
+-- those whose source mart is empty (e.g. no monthly market report has arrived yet for the
 -- loaded months). Returns the indicators and grains with none: a catalog row whose SQL
--- matches nothing, or a grain that was never computed.
+-- matches nothing, or a grain that was never computed. When there are any, the test stops
+-- with a message naming each indicator and its grains (the row count alone tells the
+-- operator nothing).
 {%- set empty_sources = ['-'] %}
 {%- if execute %}
     {%- for source in indicator_catalog() | map(attribute='source_model') | unique %}
@@ -13,6 +17,7 @@
     {%- endfor %}
 {%- endif %}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_values'}}}) }}
+{%- set missing_values %}
 with period_grains as (
 
     select 'day' as grain_name
@@ -31,7 +36,11 @@ catalog_grains as (
     from {{ ref('indicator_catalog') }} as indicators
     inner join period_grains
         on ';' || indicators.grains || ';' like '%;' || period_grains.grain_name || ';%'
-    where indicators.source_model not in ('{{ empty_sources | join("', '") }}')
+    inner join {{ ref('indicator_availability') }} as availability
+        on indicators.indicator_code = availability.indicator_code
+    where
+        indicators.source_model not in ('{{ empty_sources | join("', '") }}')
+        and availability.status = 'available'
 
 ),
 
@@ -55,3 +64,23 @@ left join computed
         catalog_grains.indicator_code = computed.indicator_code
         and catalog_grains.grain_name = computed.grain
 where coalesce(computed.values_present, 0) = 0
+{%- endset %}
+{%- if execute %}
+    {%- set failing = run_query(missing_values ~ ' order by 1, 2') %}
+    {%- if failing.rows | length > 0 %}
+        {%- set grains = {} %}
+        {%- for row in failing.rows %}
+            {%- do grains.setdefault(row[0], []).append(row[1]) %}
+        {%- endfor %}
+        {%- set named = [] %}
+        {%- for code, names in grains.items() %}
+            {%- do named.append(code ~ ' (' ~ names | join(', ') ~ ')') %}
+        {%- endfor %}
+        {{ exceptions.raise_compiler_error(
+            (grains | length) ~ ' available catalog indicators have no values at a grain: '
+            ~ named | join('; ')
+            ~ '. Check the catalog row (numerator_sql, grains) and its source mart; an '
+            ~ 'indicator whose inputs the shop does not deliver belongs in its raw_tables.') }}
+    {%- endif %}
+{%- endif %}
+{{ missing_values }}

@@ -1,6 +1,7 @@
 {#- The marts the catalog's indicators read (dbt needs to know them before it reads the
     catalog). An indicator on another mart needs that mart listed here. -#}
 -- depends_on: {{ ref('indicator_catalog') }}
+-- depends_on: {{ ref('indicator_availability') }}
 -- depends_on: {{ ref('fct_orders') }}
 -- depends_on: {{ ref('fct_sales_daily') }}
 -- depends_on: {{ ref('fct_order_lines') }}
@@ -37,7 +38,9 @@
 -- (insert_indicator_values) inserts the scans one by one, which bounds memory by the
 -- largest scan rather than by all of them. Incremental: a daily run recomputes the periods
 -- of a source mart's indicators from the month of the first day its loads touched in the
--- mart's domain (macros indicator_rebuild_from, indicator_domain).
+-- mart's domain (macros indicator_rebuild_from, indicator_domain). Indicators that are not
+-- available (indicator_availability: a raw table they need was never delivered) get no
+-- rows at all, rather than zeros.
 select
     cast(null as {{ dbt.type_string() }}) as indicator_code,
     cast(null as {{ dbt.type_string() }}) as grain,
