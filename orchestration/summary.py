@@ -210,6 +210,28 @@ def indicator_report(database: Path, shown_alerts: int = 8) -> str:
             expected = "" if baseline is None else f" (baseline {_format(baseline)})"
             lines.append(f"  {severity:<8} {day} {code}{where}: {_format(actual)}{expected}")
             lines.append(f"           → {runbook.split('. ')[0].rstrip('.')}.")
+        lines += availability_lines(con)
         return "\n".join(lines)
     finally:
         con.close()
+
+
+def availability_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The catalog's indicators that are not available, one line each with the raw tables
+    the shop would have to deliver ("needs web.events"), from marts.indicator_availability."""
+    rows = con.execute(
+        """
+        select indicator_code, name_zh, status, availability_note
+        from marts.indicator_availability
+        order by family, indicator_code
+        """
+    ).fetchall()
+    missing = [row for row in rows if row[2] != "available"]
+    if not missing:
+        return [f"indicators available: all {len(rows)} of the catalog"]
+    lines = [
+        f"indicators available: {len(rows) - len(missing)} of {len(rows)}; not available "
+        "(a raw table they need was never delivered):"
+    ]
+    lines += [f"  {code:<32} {name:<14} {note}" for code, name, _, note in missing]
+    return lines

@@ -266,9 +266,19 @@ def _read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     periods = _periods(con, first_day, last_day)
     values = _shop_wide_values(con, min(period.previous_start for period in periods))
     alerted = _alerted_days(con, last_day - dt.timedelta(days=TREND_DAYS))
+    needs = _unavailable(con)
     families = []
     for code, name_en, name_zh in FAMILIES:
-        members = [indicator for indicator in catalog if indicator.family == code]
+        unavailable = [
+            (indicator, needs[indicator.code])
+            for indicator in catalog
+            if indicator.family == code and indicator.code in needs
+        ]
+        members = [
+            indicator
+            for indicator in catalog
+            if indicator.family == code and indicator.code not in needs
+        ]
         rows = [
             (indicator, [_figure(indicator, period, values, first_day) for period in periods])
             for indicator in members
@@ -292,6 +302,7 @@ def _read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                 "headlines": headlines,
                 "rows": rows,
                 "sliced_only": [indicator for indicator in members if not indicator.has_total],
+                "unavailable": unavailable,
             }
         )
     by_code = {indicator.code: indicator for indicator in catalog}
@@ -306,6 +317,17 @@ def _read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "families": families,
         "decompositions": _decompositions(con, periods, first_day, by_code),
     }
+
+
+def _unavailable(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Indicators that are not available (a raw table they need was never delivered), with
+    what they need ("needs web.events"): listed, never shown as a zero."""
+    return dict(
+        con.execute(
+            "select indicator_code, availability_note from marts.indicator_availability "
+            "where status = 'not_available'"
+        ).fetchall()
+    )
 
 
 def _catalog(con: duckdb.DuckDBPyConnection) -> list[Indicator]:
