@@ -90,11 +90,25 @@ def _landing_fingerprints() -> dict[str, str]:
     return {day: digest.hexdigest() for day, digest in digests.items()}
 
 
+def consecutive_runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as ranges of consecutive days (first, last): runs that plan no day
+    between two changed days far apart."""
+    ranges: list[tuple[dt.date, dt.date]] = []
+    for day in days:
+        if ranges and day == ranges[-1][1] + dt.timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
 @sensor(
     job_name=REFRESH_JOB,
     minimum_interval_seconds=300,
     default_status=DefaultSensorStatus.STOPPED,
-    description="Requests a run over the export days whose landing files arrived or changed.",
+    description="Requests a run over each range of consecutive export days whose landing "
+    "files arrived or changed (folders dated after today or before SHOP_FIRST_DAY are "
+    "refused by the ingest, never requested).",
 )
 def landing_files(context: SensorEvaluationContext):
     seen = json.loads(context.cursor) if context.cursor else {}
@@ -103,6 +117,11 @@ def landing_files(context: SensorEvaluationContext):
     if not changed:
         return SkipReason("no landing files arrived or changed")
     context.update_cursor(json.dumps(current))
-    first, last = dt.date.fromisoformat(changed[0]), dt.date.fromisoformat(changed[-1])
-    key = hashlib.sha256(json.dumps({day: current[day] for day in changed}).encode())
-    return RunRequest(run_key=f"landing-{key.hexdigest()[:16]}", tags=range_tags(first, last))
+    requests = []
+    for first, last in consecutive_runs([dt.date.fromisoformat(day) for day in changed]):
+        days = [str(first + dt.timedelta(days=n)) for n in range((last - first).days + 1)]
+        key = hashlib.sha256(json.dumps({day: current[day] for day in days}).encode())
+        requests.append(
+            RunRequest(run_key=f"landing-{key.hexdigest()[:16]}", tags=range_tags(first, last))
+        )
+    return requests

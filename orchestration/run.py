@@ -15,8 +15,10 @@ from dagster import DagsterEvent, DagsterEventType, DagsterInstance, ExecuteInPr
 
 from orchestration import settings
 from orchestration.contract import load_contract
-from orchestration.ingest.loader import landed_days
+from orchestration.ingest.assets import REFUSED
+from orchestration.ingest.loader import landed_days, refused_partitions
 from orchestration.jobs import REFRESH_JOB, range_tags
+from orchestration.partitions import landing_day_problem
 
 
 def run_days(first: dt.date, last: dt.date, log_level: str = "INFO") -> ExecuteInProcessResult:
@@ -35,11 +37,16 @@ def run_days(first: dt.date, last: dt.date, log_level: str = "INFO") -> ExecuteI
 
 
 def problems(result: ExecuteInProcessResult) -> list[str]:
-    """Failed checks (with their message) and failed steps of a run, for the operator."""
+    """Failed checks (with their message), failed steps and refused landing folders of a
+    run, for the operator."""
     lines = []
     for event in result.all_events:
         data = event.event_specific_data
-        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION and not data.passed:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            refused = data.materialization.metadata.get(REFUSED)
+            if refused and refused.value != "none":
+                lines += [f"REFUSED {line[2:]}" for line in refused.value.splitlines()]
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION and not data.passed:
             lines.append(
                 f"CHECK FAILED {data.asset_key.to_user_string()}:{data.check_name} "
                 f"({data.severity.value}) {data.description or ''}".rstrip()
@@ -65,6 +72,8 @@ def _error(event: DagsterEvent) -> str:
 
 
 def landed_range() -> tuple[dt.date, dt.date]:
+    """The first and last landed export day (days outside SHOP_FIRST_DAY … today are
+    refused, see refused_landing)."""
     days = [
         day
         for table in load_contract().tables
@@ -75,15 +84,33 @@ def landed_range() -> tuple[dt.date, dt.date]:
     return min(days), max(days)
 
 
+def refused_landing() -> list[str]:
+    """Every landing folder dated outside the days a shop exports, with why."""
+    landing = settings.landing_dir()
+    return [line for table in load_contract().tables for line in refused_partitions(landing, table)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--start", type=dt.date.fromisoformat)
     parser.add_argument("--end", type=dt.date.fromisoformat)
     args = parser.parse_args(argv)
     first, last = landed_range()
-    result = run_days(args.start or first, args.end or last)
-    for line in problems(result):
+    first, last = args.start or first, args.end or last
+    for day in (first, last):
+        if problem := landing_day_problem(day):
+            raise SystemExit(f"cannot run {day}: {problem}")
+    if first > last:
+        raise SystemExit(f"cannot run {first} … {last}: the range ends before it starts")
+    refused = [f"REFUSED {line}" for line in refused_landing()]
+    for line in refused:
         print(line)
+    count = (last - first).days + 1
+    print(f"days {first} … {last} ({count} day{'s' if count > 1 else ''})", flush=True)
+    result = run_days(first, last)
+    for line in problems(result):
+        if line not in refused:
+            print(line)
     print(f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
     return 0 if result.success else 1
 

@@ -13,11 +13,18 @@ from dagster import (
 
 from orchestration import settings
 from orchestration.contract import Table, load_contract
-from orchestration.ingest.loader import connect, ensure_raw_schema, load_partition
+from orchestration.ingest.loader import (
+    connect,
+    ensure_raw_schema,
+    load_partition,
+    refused_partitions,
+)
 from orchestration.partitions import window_days
 
 #: One writer at a time on the warehouse file (DuckDB allows a single writer).
 WAREHOUSE_POOL = "warehouse_writer"
+#: Metadata of a raw asset's materialization: the table's landing folders it refused.
+REFUSED = "refused_partitions"
 
 
 def raw_asset(table: Table, partitions: PartitionsDefinition) -> AssetsDefinition:
@@ -46,6 +53,10 @@ def raw_asset(table: Table, partitions: PartitionsDefinition) -> AssetsDefinitio
             ]
         finally:
             con.close()
+        # folders dated outside the days a shop exports: in no run's days, so named in each
+        refused = refused_partitions(landing, table)
+        for message in refused:
+            context.log.warning("REFUSED %s", message)
         rejected = [result.message for result in results if result.status == "rejected"]
         if rejected:
             raise Failure(
@@ -59,6 +70,7 @@ def raw_asset(table: Table, partitions: PartitionsDefinition) -> AssetsDefinitio
                 "partitions_loaded": len(loaded),
                 "partitions_unchanged": len(results) - len(loaded),
                 "days_without_files": len(days) - len(results),
+                REFUSED: MetadataValue.md("\n".join(f"- {m}" for m in refused) or "none"),
             }
         )
 

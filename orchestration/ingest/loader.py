@@ -22,6 +22,8 @@ import duckdb
 from orchestration import settings
 from orchestration.contract import RAW_SCHEMA, Table, load_contract
 from orchestration.ingest.checks import ContractViolation, read_landing_file
+from orchestration.partitions import landing_day_problem
+from orchestration.quality.quarantine import ensure_checks_table, mark_loaded
 
 LOG_TABLE = f"{RAW_SCHEMA}._ingest_log"
 #: The salt of hashed personal identifiers, read by staging at query time (never published).
@@ -99,6 +101,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     refuse to load into a drifted table."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(f"create or replace table {SALT_TABLE} as select ? as salt", [settings.pii_salt()])
+    ensure_checks_table(con)
     con.execute(
         f"""
         create table if not exists {LOG_TABLE} (
@@ -236,6 +239,7 @@ def load_partition(
             rows += batch.num_rows
         result = PartitionResult(table.name, day, "loaded", rows=rows, files=names)
         _log(con, result, fingerprint, loaded_at)
+        mark_loaded(con, table.name, day, loaded_at)
         con.commit()
     except BaseException:
         con.rollback()
@@ -243,8 +247,8 @@ def load_partition(
     return result
 
 
-def landed_days(landing_root: Path, table: Table) -> list[dt.date]:
-    """Days for which a table has a partition directory in the landing area."""
+def _partition_days(landing_root: Path, table: Table) -> list[dt.date]:
+    """Days of every ``date=`` partition directory a table has in the landing area."""
     table_dir = Path(landing_root) / table.source / table.name
     if not table_dir.is_dir():
         return []
@@ -254,6 +258,22 @@ def landed_days(landing_root: Path, table: Table) -> list[dt.date]:
         if directory.is_dir() and match:
             days.append(dt.date.fromisoformat(match.group(1)))
     return sorted(days)
+
+
+def landed_days(landing_root: Path, table: Table) -> list[dt.date]:
+    """Days for which a table has a partition directory in the landing area, within the days
+    a shop exports (see refused_partitions for the others)."""
+    return [day for day in _partition_days(landing_root, table) if not landing_day_problem(day)]
+
+
+def refused_partitions(landing_root: Path, table: Table) -> list[str]:
+    """The table's partition directories dated outside the days a shop exports, with why:
+    never loaded, never the end of a run's range."""
+    return [
+        f"{table.landing_dir(landing_root, day).relative_to(landing_root)} is not loaded: {problem}"
+        for day in _partition_days(landing_root, table)
+        if (problem := landing_day_problem(day))
+    ]
 
 
 def _unexpected_directories(landing_root: Path) -> list[PartitionResult]:
@@ -271,6 +291,11 @@ def _unexpected_directories(landing_root: Path) -> list[PartitionResult]:
             for child in sorted(table_dir.iterdir())
             if not _PARTITION_DIR.fullmatch(child.name)
         ]
+    found += [
+        message
+        for table in load_contract().tables
+        for message in refused_partitions(landing_root, table)
+    ]
     return [PartitionResult("-", None, "rejected", message=message) for message in found]
 
 

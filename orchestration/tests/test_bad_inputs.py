@@ -18,7 +18,9 @@ The README's defect catalog table lists the same cases.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,10 +29,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from dagster import DagsterEventType
+from dagster import DagsterEventType, build_sensor_context
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
+import orchestration.run
 from orchestration.contract import load_contract
 from orchestration.contract.landing import write_landing_file
+from orchestration.jobs import _landing_fingerprints, landing_files
 from orchestration.run import problems, run_days
 from orchestration.settings import PROJECT_ROOT
 from orchestration.tests.damage import (
@@ -127,11 +135,55 @@ def nothing(landing: Path) -> None:
     """The same files again: a day delivered twice."""
 
 
+def as_text_value(column: str, row: int, text: str) -> Callable[[pa.Table], pa.Table]:
+    """One cell of a column replaced by a text, as a spreadsheet would write it."""
+
+    def change(data: pa.Table) -> pa.Table:
+        return set_value(as_text(column)(data), column, row, text)
+
+    return change
+
+
+def with_byte_order_mark(source: str, table: str, encoding: str) -> Callable[[Path], None]:
+    """The export saved by Excel as "CSV UTF-8": a byte-order mark, then UTF-8."""
+
+    def damage(landing: Path) -> None:
+        path = landing_file(landing, source, table, RERUN_DAY)
+        text = path.read_bytes().decode(encoding)
+        path.write_bytes(codecs.BOM_UTF8 + text.encode("utf-8"))
+
+    return damage
+
+
+def trailing_line_of_spaces(landing: Path) -> None:
+    path = landing_file(landing, "wms", "warehouse_costs", RERUN_DAY)
+    path.write_bytes(path.read_bytes() + b"   \n")
+
+
+def misdated_copy(source: str, table: str, day: dt.date) -> Callable[[Path], None]:
+    """The day's export also copied under a wrong date (a typo, a test export)."""
+
+    def damage(landing: Path) -> None:
+        spec = load_contract().table(source, table)
+        shutil.copytree(spec.landing_dir(landing, RERUN_DAY), spec.landing_dir(landing, day))
+
+    return damage
+
+
+def the_day_before_refused(landing: Path) -> None:
+    """The day before the run's day carried a negative payment, and its run refused it."""
+    day = RERUN_DAY - dt.timedelta(days=1)
+    rewrite(landing, "shop", "payments", day, lambda d: set_value(d, "amount", 0, -605))
+    refused = run_days(day, day)
+    assert not refused.success
+    assert any("bad_amount_amount" in line for line in problems(refused))
+
+
 @dataclass(frozen=True)
 class Defect:
     damage: Callable[[Path], None]
     gate: str  # the start of the operator's line that names the stop ("" : it must not stop)
-    says: str  # what that line must say
+    says: str  # what that line must say (of a harmless case: a line the run must print)
     table: str  # the raw table it damages ("": none)
 
 
@@ -212,6 +264,12 @@ CATALOG = {
         "null_key",
         table="order_lines",
     ),
+    "a null in a column that is not nullable": Defect(
+        change("shop", "order_lines", lambda d: set_value(d, "unit_price", 0, None)),
+        "CHECK FAILED raw/order_lines:raw_suite",
+        f"(export day {RERUN_DAY}): null unit_price",
+        table="order_lines",
+    ),
     "negative amount": Defect(
         change("shop", "payments", lambda d: set_value(d, "amount", 0, -50)),
         "CHECK FAILED raw/payments:raw_suite",
@@ -276,11 +334,48 @@ CATALOG = {
     "a day without web events": Defect(
         change("web", "events", lambda d: d.slice(0, 0)),
         "CHECK FAILED raw/events:raw_suite",
-        "volume_ratio",
+        f"raw.events on {RERUN_DAY}: 0 rows, expected",
         table="events",
     ),
     "a stale re-export": Defect(
         stale_web_events, "CHECK FAILED raw/events:raw_suite", "stale_hours", table="events"
+    ),
+    "a refused day, then a run of the next day only": Defect(
+        the_day_before_refused,
+        "CHECK FAILED raw/payments:raw_suite",
+        f"raw.payments {RERUN_DAY - dt.timedelta(days=1)} is quarantined (its last check "
+        "failed: bad_amount_amount",
+        table="payments",
+    ),
+    "a null token in a text column": Defect(
+        change("shop", "payments", as_text_value("payment_method", 0, "N/A")),
+        "CHECK FAILED raw/payments:raw_suite",
+        "unknown_payment_method",
+        table="payments",
+    ),
+    "a null token in a money column": Defect(
+        change("wms", "shipments", as_text_value("shipping_cost", 0, "NULL")),
+        "STEP FAILED raw__shipments",
+        "[unparseable_value] column 'shipping_cost' row 1: value 'NULL' is not a decimal",
+        table="shipments",
+    ),
+    "money with more decimals than the contract keeps": Defect(
+        change("marketing", "ad_spend", as_text_value("cost", 0, "7.825")),
+        "STEP FAILED raw__ad_spend",
+        "[over_precise_money] column 'cost' row 1: value '7.825' has more than 2 decimals",
+        table="ad_spend",
+    ),
+    "a byte-order mark where GBK is declared": Defect(
+        with_byte_order_mark("shop", "customers", "gbk"),
+        "STEP FAILED raw__customers",
+        "[encoding]: the file is UTF-8 (it starts with a UTF-8 byte-order mark",
+        table="customers",
+    ),
+    "a trailing line of spaces": Defect(
+        trailing_line_of_spaces,
+        "STEP FAILED raw__warehouse_costs",
+        "field(s) where the header has 4: '   '",
+        table="warehouse_costs",
     ),
     # dbt tests (gates 2 and 3)
     "order lines that disagree with the order total": Defect(
@@ -295,8 +390,27 @@ CATALOG = {
         "delivery_hours",
         table="shipments",
     ),
-    # harmless
+    # harmless: the run publishes the same figures (and names what it refused)
     "a day delivered twice": Defect(nothing, HARMLESS, "", table=""),
+    "a byte-order mark in a UTF-8 source": Defect(
+        with_byte_order_mark("wms", "inventory_snapshots", "utf-8"),
+        HARMLESS,
+        "",
+        table="inventory_snapshots",
+    ),
+    "a partition dated after today": Defect(
+        misdated_copy("web", "events", dt.date(2031, 1, 1)),
+        HARMLESS,
+        "REFUSED web/events/date=2031-01-01 is not loaded: dated after today",
+        table="events",
+    ),
+    "a partition dated before SHOP_FIRST_DAY": Defect(
+        misdated_copy("shop", "orders", SHOP_START - dt.timedelta(days=1)),
+        HARMLESS,
+        f"REFUSED shop/orders/date={SHOP_START - dt.timedelta(days=1)} is not loaded: dated "
+        f"before SHOP_FIRST_DAY ({SHOP_START})",
+        table="orders",
+    ),
 }
 
 
@@ -324,7 +438,7 @@ def shared_runs() -> list[tuple[str, ...]]:
         fits = (
             run
             for run in runs
-            if stage(CATALOG[run[0]]) == stage(case) != "nowhere"
+            if stage(CATALOG[run[0]]) == stage(case)
             and case.table not in {CATALOG[other].table for other in run}
         )
         run = next(fits, None)
@@ -356,6 +470,11 @@ def test_each_bad_input_is_stopped_or_harmless(
     [versions] = readers.versions()
     if stage(cases[0]) == "nowhere":
         assert result.success, lines
+        for defect, case in zip(defects, cases, strict=True):
+            assert not case.says or any(line.startswith(case.says) for line in lines), (
+                defect,
+                lines,
+            )
         assert published_file(root) != previous  # a new version …
         assert differences(previous, published_file(root), ("marts", "reference")) == {}
         assert versions == sorted(versions) and set(versions) <= {1, 2}
@@ -396,3 +515,111 @@ def test_the_catalog_has_every_kind_the_readme_lists() -> None:
     rows = [line for line in section.splitlines() if line.startswith("| ")][1:]  # no header
     assert [row.split("|")[1].strip() for row in rows] == list(CATALOG)
     assert len(CATALOG) >= 15
+
+
+def sensor_runs(seen: dict[str, str]) -> list[tuple[dt.date, dt.date]]:
+    """The ranges of the runs the landing-file sensor requests, given what it saw before."""
+    requests = landing_files(build_sensor_context(cursor=json.dumps(seen)))
+    return [
+        (
+            dt.date.fromisoformat(request.tags[ASSET_PARTITION_RANGE_START_TAG]),
+            dt.date.fromisoformat(request.tags[ASSET_PARTITION_RANGE_END_TAG]),
+        )
+        for request in requests
+    ]
+
+
+def test_a_refused_day_is_quarantined_until_the_shop_redelivers_it(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day the raw gate refused publishes nothing, whichever days later runs cover (the
+    next day alone, the sensor's run), until the shop re-delivers it and its run passes."""
+    root = tmp_path / "shop"
+    shutil.copytree(published, root, symlinks=True)
+    use_shop(monkeypatch, root, SHOP_START)
+    landing, day, next_day = root / "landing", RERUN_DAY, RERUN_DAY + dt.timedelta(days=1)
+    before, previous = fingerprint(root), published_file(root)
+    delivered = read_landed_table(landing, "shop", "payments", day)
+    rewrite(landing, "shop", "payments", day, lambda d: set_value(d, "amount", 0, -605))
+    seen = _landing_fingerprints()
+
+    refused = run_days(day, day)
+    assert not refused.success
+    assert any("bad_amount_amount" in line for line in problems(refused))
+    quarantined = f"raw.payments {day} is quarantined (its last check failed: bad_amount_amount"
+    # the next day alone, then the run the sensor asks for when that day's files change
+    for path in sorted(
+        load_contract().table("shop", "orders").landing_dir(landing, next_day).iterdir()
+    ):
+        path.touch()
+    assert sensor_runs(seen) == [(next_day, next_day)]
+    for first, last in [(next_day, next_day), *sensor_runs(seen)]:
+        result = run_days(first, last)
+        lines = problems(result)
+        assert not result.success
+        assert any(
+            line.startswith("CHECK FAILED raw/payments:raw_suite") and quarantined in line
+            for line in lines
+        ), lines
+        # the quarantine is the only reason: every other partition is checked and passed
+        checks = [line for line in lines if line.startswith("CHECK FAILED")]
+        assert [line.split(":")[0] for line in checks] == ["CHECK FAILED raw/payments"], lines
+        assert "published/warehouse" not in built(result)
+        assert not {key for key in built(result) if key.startswith("staging/")}
+    assert fingerprint(root) == before
+
+    # re-delivered as first exported: its run passes and publishes the day's own figures
+    seen = _landing_fingerprints()
+    rewrite(landing, "shop", "payments", day, lambda _: delivered)
+    assert sensor_runs(seen) == [(day, day)]
+    result = run_days(day, day)
+    assert result.success, problems(result)
+    assert published_file(root) != previous
+    assert differences(previous, published_file(root), ("marts", "reference")) == {}
+
+
+def test_runs_plan_only_the_days_a_shop_exports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Folders dated after today or before SHOP_FIRST_DAY end no range: a full run (no
+    range), a bounded run and the sensor plan the exported days and name those folders."""
+    landing = tmp_path / "landing"
+    use_shop(monkeypatch, tmp_path, SHOP_START)
+    events = load_contract().table("web", "events")
+    orders = load_contract().table("shop", "orders")
+    future, early = dt.date(2031, 1, 1), SHOP_START - dt.timedelta(days=1)
+    exported = [SHOP_START, SHOP_START + dt.timedelta(days=1), SHOP_START + dt.timedelta(days=5)]
+    for table, day in [(events, future), (orders, early), *((events, d) for d in exported)]:
+        table.landing_dir(landing, day).mkdir(parents=True)
+    planned = []
+
+    class Result:
+        success, run_id, all_events = True, "planned", []
+
+    def plan(first: dt.date, last: dt.date) -> Result:
+        planned.append((first, last))
+        return Result()
+
+    monkeypatch.setattr(orchestration.run, "run_days", plan)
+    refusals = [
+        "REFUSED web/events/date=2031-01-01 is not loaded: dated after today (",
+        "REFUSED shop/orders/date=2025-06-09 is not loaded: dated before SHOP_FIRST_DAY "
+        "(2025-06-10)",
+    ]
+    assert orchestration.run.main([]) == 0
+    assert orchestration.run.main(["--start", str(exported[1]), "--end", str(exported[1])]) == 0
+    assert planned == [(exported[0], exported[-1]), (exported[1], exported[1])]
+    printed = capsys.readouterr().out.splitlines()
+    assert [line for line in printed if not line.startswith("REFUSED")] == [
+        "days 2025-06-10 … 2025-06-15 (6 days)",
+        "run planned: succeeded",
+        "days 2025-06-11 … 2025-06-11 (1 day)",
+        "run planned: succeeded",
+    ]
+    refused = [line for line in printed if line.startswith("REFUSED")]
+    assert len(refused) == 4
+    assert all(line.startswith(start) for line, start in zip(refused, refusals * 2, strict=True))
+    with pytest.raises(SystemExit, match="cannot run 2031-01-01: dated after today"):
+        orchestration.run.main(["--start", str(exported[0]), "--end", str(future)])
+    # the sensor: one run per range of consecutive exported days, none for refused folders
+    assert sensor_runs({}) == [(exported[0], exported[1]), (exported[2], exported[2])]
