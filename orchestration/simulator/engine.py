@@ -55,6 +55,8 @@ class Shop:
         self.units_per_day = expected_units_per_day(scale)
         self.catalogue = Catalogue(seed, scale, clock)
         self.marketing = Marketing(seed, scale, clock)
+        if profile.demand is not None:
+            self.marketing.reshape_traffic(profile.demand)
         self.customers = Customers(
             seed, scale, clock, max(round(PREHISTORY_VISITORS_AT_SCALE_1 * scale), 600)
         )

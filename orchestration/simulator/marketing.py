@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -344,6 +345,12 @@ class Marketing:
     def is_peak(self, day: int) -> bool:
         index = self.promotion(day)
         return index >= 0 and self.campaigns[index].fields["peak_day"] == day
+
+    def reshape_traffic(self, demand: Callable[[Marketing, int], float]) -> None:
+        """A shop profile's own demand (``Profile.demand``): each day's traffic factor of the
+        calendar multiplied by ``demand(self, day)``; stock planning follows it too."""
+        days = range(self._low, self._low + len(self._traffic))
+        self._traffic = self._traffic * np.array([demand(self, day) for day in days])
 
     def demand_factor(self, days: np.ndarray) -> np.ndarray:
         """Expected demand relative to an ordinary day (known from the plan)."""

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from orchestration.contract import Table, load_contract
+from orchestration.simulator.seasonal import seasonal_demand
 from orchestration.simulator.usd_us import UsdUs
+
+if TYPE_CHECKING:  # marketing imports the outbox, which imports the profiles
+    from orchestration.simulator.marketing import Marketing
 
 #: Rewrites a day's records of a table before they are written (table, records → records).
 Rewrite = Callable[[Table, pa.Table], pa.Table]
@@ -29,12 +34,15 @@ class Profile:
     ``tables``: the ``source.table`` names the shop delivers (None: every contract table);
     tables outside it get no landing file at all, as a shop without that system.
     ``rewrite``: applied to each day's records of every delivered table before writing.
+    ``demand``: the shop's traffic on a simulated day relative to the demo shop's, given the
+    shop's marketing calendar (None: the demo's).
     """
 
     name: str
     description: str
     tables: frozenset[str] | None = None
     rewrite: Rewrite | None = None
+    demand: Callable[[Marketing, int], float] | None = None
 
     def delivers(self, table: Table) -> bool:
         return self.tables is None or f"{table.source}.{table.name}" in self.tables
@@ -120,5 +128,19 @@ USD_US = register(
             "SHOP_SETTINGS_FILE=orchestration/simulator/shops/usd-us/shop.yml."
         ),
         rewrite=UsdUs(),
+    )
+)
+
+
+# --- seasonal: peak seasons, a 70 % drop after each peak, days without orders ------------
+
+SEASONAL = register(
+    Profile(
+        name="seasonal",
+        description=(
+            "Every promotion a peak season: orders fall about 70 % after its peak, and the "
+            "7th day after each peak has no orders (no visit starts; not declared closed)."
+        ),
+        demand=seasonal_demand,
     )
 )
