@@ -17,6 +17,11 @@ no order line). Cash-on-delivery orders are settled at delivery for the order to
 short-picked lines (so nothing is refunded for them until a return). Delivered lines may be
 returned: a ``return`` is refunded (return) days after the item is received back, an
 ``exchange`` is not refunded.
+
+Parcels: the demo shop ships each order in one parcel from its warehouse. A profile with
+``split_parcels`` (multi-parcel) ships some lines of delivered orders separately, days
+later, from another warehouse, and exports the lines each parcel carries
+(shipment_lines); a line is returned after its own parcel arrived.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ EXTRA_UNIT_COST = np.array([1.2, 2.0, 1.2])
 RETURN_RATE = np.array([c.return_rate for c in ref.CATEGORIES])
 FIT_SENSITIVE = np.array([c.fit_sensitive for c in ref.CATEGORIES])
 CUTOFF_HOUR = np.array([w.cutoff_hour for w in ref.WAREHOUSES])
+SPLIT_LINE_SHARE = 0.35  # multi-parcel: share of an order's further lines shipped apart
 PEAK_SHIP_SLA_HOURS = 48  # promised during the Double 11 season (Oct 25 - Nov 19)
 CARRIER_NAMES = {
     method: [name for name, _ in carriers] for method, carriers in ref.CARRIERS.items()
@@ -91,6 +97,22 @@ class Lifecycle:
     failed_at: np.ndarray  # per shipped order, NO_TIME if delivered
 
 
+@dataclass
+class SplitParcels:
+    """Second parcels of orders some of whose lines ship separately (multi-parcel)."""
+
+    moved: np.ndarray  # per line: carried by its order's second parcel
+    order: np.ndarray  # per second parcel: the order (index in the day's orders)
+    warehouse: np.ndarray  # per second parcel
+    shipped_at: np.ndarray  # per second parcel
+    delivered_at: np.ndarray  # per second parcel (always delivered)
+
+    @classmethod
+    def none(cls, lines: int) -> SplitParcels:
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(np.zeros(lines, dtype=bool), empty, empty, empty, empty)
+
+
 def in_peak_season(date: dt.date) -> bool:
     """The Double 11 season, when warehouses promise slower shipping."""
     return dt.date(date.year, 10, 25) <= date < dt.date(date.year, 11, 20)
@@ -112,7 +134,13 @@ class Fulfilment(ShopPart):
         rng = stream(self.seed, "fulfilment", day)
         life = self._plan(day, rng, placed)
         ships, is_cod = life.ships, placed.orders["is_cod"][life.ships]
-        self._export_shipments(rng, placed, life, outbox)
+        split = SplitParcels.none(len(placed.lines["order"]))
+        first_ids = self._export_shipments(rng, placed, life, outbox)
+        if self.shop.profile.split_parcels:
+            # its own stream: the demo shop's records stay those of the seed
+            parcels_rng = stream(self.seed, "parcels", day)
+            split = self._split_parcels(parcels_rng, placed, life)
+            self._export_split_parcels(parcels_rng, placed, life, split, first_ids, outbox)
         self._export_cod_payments(
             rng,
             placed,
@@ -127,7 +155,14 @@ class Fulfilment(ShopPart):
         delivered_on = np.full(len(life.reason), NO_TIME)
         delivered = life.failed_at == NO_TIME
         delivered_on[ships[delivered]] = life.delivered_at[delivered]
-        self._returns(rng, placed, life.picked, delivered_on, outbox)
+        # each line is returned after its own parcel arrived
+        line_delivered_on = delivered_on[placed.lines["order"]]
+        if split.moved.any():
+            parcel_of = np.full(len(life.reason), -1)
+            parcel_of[split.order] = np.arange(len(split.order))
+            moved = np.flatnonzero(split.moved)
+            line_delivered_on[moved] = split.delivered_at[parcel_of[placed.lines["order"][moved]]]
+        self._returns(rng, placed, life.picked, line_delivered_on, outbox)
 
     def _plan(self, day: int, rng: np.random.Generator, placed: Placed) -> Lifecycle:
         """Cancellations (first applicable reason wins), picking and delivery outcomes."""
@@ -268,9 +303,10 @@ class Fulfilment(ShopPart):
 
     def _export_shipments(
         self, rng: np.random.Generator, placed: Placed, life: Lifecycle, outbox: Outbox
-    ) -> None:
+    ) -> pa.Array:
         """One parcel per shipped order: exported when shipped, again when delivered or
-        failed. Also counts the parcels each warehouse ships per day (for its costs)."""
+        failed. Also counts the parcels each warehouse ships per day (for its costs).
+        Returns the parcels' ids (in the order of ``life.ships``)."""
         orders, lines = placed.orders, placed.lines
         ships, shipped_at = life.ships, life.shipped_at
         k = len(ships)
@@ -324,6 +360,121 @@ class Fulfilment(ShopPart):
                 "failed_at": life.failed_at,
                 "status": labels(SHIPMENT_STATUSES, np.where(failed, 2, 1)),
                 "updated_at": np.where(failed, life.failed_at, life.delivered_at),
+            },
+        )
+        return shipment["shipment_id"]
+
+    def _split_parcels(
+        self, rng: np.random.Generator, placed: Placed, life: Lifecycle
+    ) -> SplitParcels:
+        """Lines of delivered orders shipped separately: every picked line but the order's
+        first may move (SPLIT_LINE_SHARE) to a second parcel, shipped from another
+        warehouse 1 to 20 days after the first and delivered after its own transit."""
+        lines, orders = placed.lines, placed.orders
+        n, owner = len(life.reason), lines["order"]
+        delivered = np.full(n, False)
+        delivered[life.ships[life.failed_at == NO_TIME]] = True
+        first_shipped = np.full(n, NO_TIME)
+        first_shipped[life.ships] = life.shipped_at
+        rows = np.arange(len(owner))
+        first_line = np.full(n, len(owner))
+        picked_rows = rows[life.picked]
+        np.minimum.at(first_line, owner[picked_rows], picked_rows)
+        moved = (
+            life.picked
+            & delivered[owner]
+            & (rows != first_line[owner])
+            & (rng.random(len(owner)) < SPLIT_LINE_SHARE)
+        )
+        order = np.unique(owner[moved])
+        k = len(order)
+        other = rng.integers(1, len(WAREHOUSE_IDS), k)
+        warehouse = (orders["warehouse"][order] + other) % len(WAREHOUSE_IDS)
+        shipped_at = first_shipped[order] + rng.integers(DAY, 20 * DAY, k)
+        method = orders["delivery_method"][order]
+        hours = rng.lognormal(np.log(TRANSIT_HOURS[method]), 0.35)
+        delivered_at = self.clock.daytime(shipped_at + (hours * HOUR).astype(np.int64), rng)
+        return SplitParcels(moved, order, warehouse, shipped_at, delivered_at)
+
+    def _export_split_parcels(
+        self,
+        rng: np.random.Generator,
+        placed: Placed,
+        life: Lifecycle,
+        split: SplitParcels,
+        first_ids: pa.Array,
+        outbox: Outbox,
+    ) -> None:
+        """The second parcels (shipped, then delivered), and the lines every parcel of the
+        day's shipped orders carries (shipment_lines); ``first_ids``: the first parcels'
+        ids, in the order of ``life.ships``."""
+        lines, orders = placed.lines, placed.orders
+        owner = lines["order"]
+        k = len(split.order)
+        method = orders["delivery_method"][split.order]
+        names = CARRIER_NAMES["standard"]
+        carrier = choice(rng, CARRIER_WEIGHTS["standard"], k)
+        cost = PARCEL_COST[method] * rng.lognormal(0, 0.08, k)
+        ids = number_ids("sh", self.sequences.take("shipment", k), 9)
+        ship_day = self.clock.local_day(split.shipped_at)
+        due = ship_day < self.clock.days
+        np.add.at(self.parcels, (ship_day[due], split.warehouse[due]), 1)
+        shipment = {
+            "shipment_id": ids,
+            "order_id": placed.order_ids.take(pa.array(split.order)),
+            "warehouse_id": labels(WAREHOUSE_IDS, split.warehouse),
+            "carrier": labels(names, carrier),
+            "delivery_method": labels(DELIVERY_METHODS, method),
+            "shipped_at": split.shipped_at,
+            "shipping_cost": np.round(cost * 100).astype(np.int64),
+        }
+        none = np.full(k, NO_TIME)
+        outbox.add(
+            "shipments",
+            {
+                **shipment,
+                "delivered_at": none,
+                "failed_at": none,
+                "status": labels(SHIPMENT_STATUSES, np.zeros(k, int)),
+                "updated_at": split.shipped_at,
+            },
+        )
+        outbox.add(
+            "shipments",
+            {
+                **shipment,
+                "delivered_at": split.delivered_at,
+                "failed_at": none,
+                "status": labels(SHIPMENT_STATUSES, np.ones(k, int)),
+                "updated_at": split.delivered_at,
+            },
+        )
+        n = len(life.reason)
+        first_parcel, second_parcel = np.full(n, -1), np.full(n, -1)
+        first_parcel[life.ships] = np.arange(len(life.ships))
+        second_parcel[split.order] = np.arange(k)
+        carried = life.picked & (first_parcel[owner] >= 0)
+        rows = np.flatnonzero(carried & ~split.moved)
+        moved = np.flatnonzero(split.moved)
+        outbox.add(
+            "shipment_lines",
+            {
+                "shipment_id": pa.concat_arrays(
+                    [
+                        first_ids.take(pa.array(first_parcel[owner[rows]])),
+                        ids.take(pa.array(second_parcel[owner[moved]])),
+                    ]
+                ),
+                "order_id": placed.order_ids.take(
+                    pa.array(np.concatenate([owner[rows], owner[moved]]))
+                ),
+                "order_line_id": placed.line_ids.take(pa.array(np.concatenate([rows, moved]))),
+                "shipped_at": np.concatenate(
+                    [
+                        life.shipped_at[first_parcel[owner[rows]]],
+                        split.shipped_at[second_parcel[owner[moved]]],
+                    ]
+                ),
             },
         )
 
@@ -425,10 +576,11 @@ class Fulfilment(ShopPart):
         delivered_on: np.ndarray,
         outbox: Outbox,
     ) -> None:
-        """Returns and exchanges of delivered lines, their refunds and restocking."""
+        """Returns and exchanges of delivered lines (``delivered_on``: per line, when its
+        parcel was delivered), their refunds and restocking."""
         lines = placed.lines
         owner = lines["order"]
-        candidates = np.flatnonzero(picked & (delivered_on[owner] != NO_TIME))
+        candidates = np.flatnonzero(picked & (delivered_on != NO_TIME))
         category = self.catalogue.l1[lines["sku"][candidates]]
         rows = candidates[rng.random(len(candidates)) < RETURN_RATE[category]]
         k = len(rows)
@@ -438,9 +590,7 @@ class Fulfilment(ShopPart):
         exchange = rng.random(k) < np.where(reason == RETURN_REASONS.index("size_fit"), 0.4, 0.05)
         bought = lines["quantity"][rows]
         quantity = np.where(bought > 1, rng.integers(1, bought + 1), 1)
-        requested_at = self.clock.daytime(
-            delivered_on[owner[rows]] + rng.integers(DAY, 14 * DAY, k), rng
-        )
+        requested_at = self.clock.daytime(delivered_on[rows] + rng.integers(DAY, 14 * DAY, k), rng)
         received_at = self.clock.daytime(requested_at + rng.integers(2 * DAY, 7 * DAY, k), rng)
         return_ids = number_ids("rt", self.sequences.take("return", k), 8)
         record = {

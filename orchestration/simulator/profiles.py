@@ -12,16 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from orchestration.contract import Table, load_contract
-from orchestration.simulator.seasonal import seasonal_demand
+from orchestration.simulator.multi_parcel import weekly_stock_counts
 from orchestration.simulator.usd_us import UsdUs
-
-if TYPE_CHECKING:  # marketing imports the outbox, which imports the profiles
-    from orchestration.simulator.marketing import Marketing
 
 #: Rewrites a day's records of a table before they are written (table, records → records).
 Rewrite = Callable[[Table, pa.Table], pa.Table]
@@ -34,15 +30,15 @@ class Profile:
     ``tables``: the ``source.table`` names the shop delivers (None: every contract table);
     tables outside it get no landing file at all, as a shop without that system.
     ``rewrite``: applied to each day's records of every delivered table before writing.
-    ``demand``: the shop's traffic on a simulated day relative to the demo shop's, given the
-    shop's marketing calendar (None: the demo's).
+    ``split_parcels``: some lines of an order ship in a second parcel from another
+    warehouse, and the shop delivers the lines each parcel carries (the fulfilment part).
     """
 
     name: str
     description: str
     tables: frozenset[str] | None = None
     rewrite: Rewrite | None = None
-    demand: Callable[[Marketing, int], float] | None = None
+    split_parcels: bool = False
 
     def delivers(self, table: Table) -> bool:
         return self.tables is None or f"{table.source}.{table.name}" in self.tables
@@ -132,15 +128,16 @@ USD_US = register(
 )
 
 
-# --- seasonal: peak seasons, a 70 % drop after each peak, days without orders ------------
+# --- multi-parcel: lines shipped separately from several warehouses, weekly stock counts -
 
-SEASONAL = register(
+MULTI_PARCEL = register(
     Profile(
-        name="seasonal",
+        name="multi-parcel",
         description=(
-            "Every promotion a peak season: orders fall about 70 % after its peak, and the "
-            "7th day after each peak has no orders (no visit starts; not declared closed)."
+            "Orders whose lines ship separately, days apart, from several warehouses (the "
+            "lines of each parcel in wms.shipment_lines); stock counted weekly (Sundays)."
         ),
-        demand=seasonal_demand,
+        rewrite=weekly_stock_counts,
+        split_parcels=True,
     )
 )

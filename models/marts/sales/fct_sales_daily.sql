@@ -1,5 +1,7 @@
--- Daily sales by shop-local order day × category × brand × channel (品牌类目销售额): the
--- additive measures of order lines. Order counts are distinct orders within each row: an
+-- Daily sales by shop-local order day × category × brand × channel × shipping warehouse
+-- (品牌类目销售额): the additive measures of order lines. The warehouse is the one that
+-- shipped each line's parcel (an order shipped from several warehouses splits across
+-- them; before it ships, the order's). Order counts are distinct orders within each row: an
 -- order spanning two categories counts in both, so total orders come from fct_orders.
 -- Incremental by order day, as fct_order_lines.
 {{ config(**incremental_by_day('placed_date', 'orders')) }}
@@ -36,6 +38,8 @@ final as (
         products.brand,
         orders.channel_key,
         orders.channel,
+        lines.warehouse_key,
+        lines.warehouse_id,
         count(distinct case when not lines.is_test then lines.order_id end) as orders,
         count(distinct case when lines.is_valid then lines.order_id end) as valid_orders,
         sum(lines.quantity_accepted) as items_ordered,
@@ -58,7 +62,9 @@ final as (
         products.category_l2,
         products.brand,
         orders.channel_key,
-        orders.channel
+        orders.channel,
+        lines.warehouse_key,
+        lines.warehouse_id
 
 )
 
