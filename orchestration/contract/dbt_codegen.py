@@ -368,15 +368,12 @@ DELIVERY_ROW = """select
     '{table}' as table_name,
     '{source}.{table}' as raw_table,
     {required} as is_required,
-    (
-        select count(*)
-        from (select 1 as present from {{{{ source('{source}', '{table}') }}}} limit 1) as probe
-    ) > 0 as is_delivered"""
+    (select count(*) from {{{{ source('{source}', '{table}') }}}}) > 0 as is_delivered"""
 
 
 def deliveries_sql(contract: Contract) -> str:
     """One row per contract table: whether it is required, and whether any row of it has
-    been delivered (a probe of one row, not a count of the table)."""
+    been delivered."""
     rows = [
         DELIVERY_ROW.format(
             source=table.source,
