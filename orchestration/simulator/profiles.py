@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from orchestration.contract import Table, load_contract
 from orchestration.simulator.multi_parcel import weekly_stock_counts
+from orchestration.simulator.seasonal import seasonal_demand
 from orchestration.simulator.usd_us import UsdUs
+
+if TYPE_CHECKING:  # marketing imports the outbox, which imports the profiles
+    from orchestration.simulator.marketing import Marketing
 
 #: Rewrites a day's records of a table before they are written (table, records → records).
 Rewrite = Callable[[Table, pa.Table], pa.Table]
@@ -30,6 +35,8 @@ class Profile:
     ``tables``: the ``source.table`` names the shop delivers (None: every contract table);
     tables outside it get no landing file at all, as a shop without that system.
     ``rewrite``: applied to each day's records of every delivered table before writing.
+    ``demand``: the shop's traffic on a simulated day relative to the demo shop's, given the
+    shop's marketing calendar (None: the demo's).
     ``split_parcels``: some lines of an order ship in a second parcel from another
     warehouse, and the shop delivers the lines each parcel carries (the fulfilment part).
     """
@@ -38,6 +45,7 @@ class Profile:
     description: str
     tables: frozenset[str] | None = None
     rewrite: Rewrite | None = None
+    demand: Callable[[Marketing, int], float] | None = None
     split_parcels: bool = False
 
     def delivers(self, table: Table) -> bool:
@@ -124,6 +132,20 @@ USD_US = register(
             "SHOP_SETTINGS_FILE=orchestration/simulator/shops/usd-us/shop.yml."
         ),
         rewrite=UsdUs(),
+    )
+)
+
+
+# --- seasonal: peak seasons, a 70 % drop after each peak, days without orders ------------
+
+SEASONAL = register(
+    Profile(
+        name="seasonal",
+        description=(
+            "Every promotion a peak season: orders fall about 70 % after its peak, and the "
+            "7th day after each peak has no orders (no visit starts; not declared closed)."
+        ),
+        demand=seasonal_demand,
     )
 )
 
