@@ -3,9 +3,9 @@
         order's currency, in the shop's reporting currency: converted at the rate of the
         order's shop-local placement day (seed exchange_rates: reporting currency per unit).
         A shop whose orders are all in the reporting currency (shop.yml) gets the amount as
-        it is. A missing rate gives null, which test
-        assert_order_currencies_have_a_rate_in_seed_exchange_rates stops. The seed and the
-        orders are referenced in both cases, so the project's graph is one for every shop. -#}
+        it is. A missing rate gives null, which staging's not-null tests stop. The seed and
+        the orders are referenced in both cases, so the project's graph is one for every
+        shop. order_id: the order id column of the row, qualified by its relation. -#}
     {%- set rates = ref('exchange_rates') -%}
     {%- set orders = source('shop', 'orders') -%}
     {%- set currencies = var('shop_order_currencies').split(',') -%}

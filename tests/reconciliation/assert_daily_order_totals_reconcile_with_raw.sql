@@ -1,16 +1,18 @@
 -- Per shop-local day, order count, GMV, net sales and refunds in fct_orders equal the same
 -- totals computed straight from raw by a second route (validity re-derived from raw
--- payments and cancellations). Returns the days that disagree.
+-- payments and cancellations; amounts in the reporting currency, macro in_reporting_currency).
+-- Returns the days that disagree.
 {{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}
 with raw_orders as (
 
     select distinct
         order_id,
         cast({{ to_shop_time('placed_at') }} as date) as placed_date,
-        items_amount,
+        {{ in_reporting_currency('items_amount', 'order_rows.order_id') }} as items_amount,
         is_test,
         is_fraud
-    from {{ source('shop', 'orders') }}
+    -- the alias is the conversion's (a shop with one currency has none)
+    from {{ source('shop', 'orders') }} as order_rows  -- noqa: AL05
 
 ),
 
@@ -40,8 +42,8 @@ raw_refunds as (
             refund_id,
             order_id,
             refund_type,
-            amount
-        from {{ source('shop', 'refunds') }}
+            {{ in_reporting_currency('amount', 'refund_rows.order_id') }} as amount
+        from {{ source('shop', 'refunds') }} as refund_rows  -- noqa: AL05
     ) as refunds
     group by order_id
 

@@ -1,5 +1,6 @@
 -- An order's merchandise value equals the sum of its lines, in the marts and in raw; its
--- net sales, COGS and refunds equal the sums over its lines.
+-- net sales, COGS and refunds equal the sums over its lines (raw amounts in the reporting
+-- currency, macro in_reporting_currency).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_orders'}}}) }}
 with lines as (
 
@@ -18,7 +19,7 @@ raw_lines as (
 
     select
         order_id,
-        sum(line_amount) as line_amount
+        {{ in_reporting_currency('sum(line_amount)', 'order_lines.order_id') }} as line_amount
     from (
         select distinct
             order_line_id,
