@@ -1,0 +1,198 @@
+"""What every importer shares: the report, refusals, the URL page-type seed and the writer
+of landing files.
+
+An importer reads a real system's export and writes the landing layout of the raw
+contract (``landing/<source>/<table>/date=YYYY-MM-DD/``) and nothing else. Each input file
+gives its own part file in every day folder it has rows for,
+``part-<importer>-<input file name>.<format>``: importing the same file again rewrites
+the same files with the same bytes (rows sorted, no timestamps of the import itself), and
+a file's earlier parts in days it no longer has rows for are removed. A malformed input file
+is refused whole (its file, line and reason in the report): nothing of it lands.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from orchestration.contract import Table, load_contract
+
+#: The editable seed of page types by URL path (both the GA4 and the access-log importer).
+PAGE_TYPES_FILE = Path(__file__).with_name("page_types.csv")
+#: The page_type of the seed's rows whose URLs are not pages (assets, health checks, APIs).
+NOT_A_PAGE = "(none)"
+
+
+class Refused(Exception):
+    """An input file the importer cannot read as its format: nothing of it lands."""
+
+    def __init__(self, path: Path, line: int | None, reason: str) -> None:
+        self.path, self.line, self.reason = Path(path), line, reason
+        where = f"{path}, line {line}" if line is not None else str(path)
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class Report:
+    """What an import read, wrote and refused (and why), printed for the operator."""
+
+    importer: str
+    rows_read: int = 0
+    written: Counter = field(default_factory=Counter)  # "source.table" -> rows
+    skipped: Counter = field(default_factory=Counter)  # reason -> rows not imported
+    refused_files: list[Refused] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # landing files written or unchanged
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused_files
+
+    def summary(self) -> str:
+        lines = [f"{self.importer}: {self.rows_read} rows read"]
+        lines += [
+            f"  wrote {rows:>9} rows to {name}" for name, rows in sorted(self.written.items())
+        ]
+        lines += [
+            f"  refused {rows:>7} rows: {reason}" for reason, rows in sorted(self.skipped.items())
+        ]
+        lines += [f"  REFUSED FILE {refusal}" for refusal in self.refused_files]
+        lines.append(
+            f"  {len(self.files)} landing files"
+            + ("" if self.ok else "; nothing of a refused file landed")
+        )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PageType:
+    pattern: str  # a regular expression searched in the URL path
+    page_type: str  # a page_type of the contract, or NOT_A_PAGE
+
+
+def load_page_types(path: Path = PAGE_TYPES_FILE) -> list[PageType]:
+    """The seed's rows in order (the first whose pattern matches a path wins), checked
+    against the contract's page types."""
+    allowed = set(load_contract().table("web", "events").column("page_type").accepted_values)
+    rows = []
+    with Path(path).open(encoding="utf-8", newline="") as file:
+        for row in csv.DictReader(line for line in file if not line.startswith("#")):
+            if row["page_type"] not in allowed | {NOT_A_PAGE}:
+                raise ValueError(
+                    f"{path}: page_type {row['page_type']!r} of {row['pattern']!r} is not one of "
+                    f"{sorted(allowed)} or {NOT_A_PAGE}"
+                )
+            re.compile(row["pattern"])
+            rows.append(PageType(row["pattern"], row["page_type"]))
+    return rows
+
+
+def page_type_sql(path_expression: str, page_types: list[PageType]) -> str:
+    """A SQL case giving the page type of a URL path (null when no pattern matches)."""
+    whens = " ".join(
+        f"when regexp_matches({path_expression}, {_literal(row.pattern)}) "
+        f"then {_literal(row.page_type)}"
+        for row in page_types
+    )
+    return f"(case {whens} end)"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_literal(text: str) -> str:
+    """A SQL string literal."""
+    return _literal(text)
+
+
+def shop_zone() -> ZoneInfo:
+    return ZoneInfo(load_contract().timezone)
+
+
+def export_days(data: pa.Table, column: str) -> pa.Array:
+    """The shop-local day of each row's ``column`` (a UTC timestamp): its export day."""
+    stamps = pc.cast(data.column(column), pa.timestamp("us", tz="UTC"))
+    local = pc.local_timestamp(pc.cast(stamps, pa.timestamp("us", tz=load_contract().timezone)))
+    return pc.cast(local, pa.date32())
+
+
+def part_name(importer: str, input_path: Path) -> str:
+    """The part file stem of an input file (its name, made safe for a file name)."""
+    name = Path(input_path).name
+    for suffix in (".gz", ".parquet", ".json", ".ndjson", ".jsonl", ".csv", ".log"):
+        name = name.removesuffix(suffix)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    return f"part-{importer}-{safe}"
+
+
+def _bytes(table: Table, data: pa.Table) -> bytes:
+    source = load_contract().source(table.source)
+    buffer = io.BytesIO()
+    if source.format == "parquet":
+        pq.write_table(data, buffer, compression="zstd")
+        return buffer.getvalue()
+    pa_csv.write_csv(data, buffer)
+    return buffer.getvalue().decode("utf-8").encode(source.csv_encoding)
+
+
+def write_table(
+    landing: Path,
+    table: Table,
+    data: pa.Table,
+    stem: str,
+    day_column: str,
+    report: Report,
+) -> None:
+    """Write ``data`` (the contract's columns) as the part ``stem`` of each export day it
+    has rows for (the shop-local day of ``day_column``), sorted by the primary key; remove
+    the part from the table's other days. A file whose bytes would not change is left as it
+    is (its time too, so a sensor sees no change)."""
+    data = data.select(table.column_names).cast(table.arrow_schema)
+    days = export_days(data, day_column) if data.num_rows else pa.array([], pa.date32())
+    data = data.append_column("__day", days)
+    suffix = "." + load_contract().source(table.source).format
+    wanted: dict[Path, bytes] = {}
+    for day in sorted(set(days.to_pylist())):
+        rows = data.filter(pc.equal(data.column("__day"), pa.scalar(day, pa.date32())))
+        rows = rows.drop_columns(["__day"]).sort_by(
+            [(key, "ascending") for key in table.primary_key]
+        )
+        wanted[table.landing_dir(landing, day) / f"{stem}{suffix}"] = _bytes(table, rows)
+    table_dir = landing / table.source / table.name
+    for old in sorted(table_dir.glob(f"date=*/{stem}{suffix}")) if table_dir.exists() else []:
+        if old not in wanted:
+            old.unlink()
+    for path, content in wanted.items():
+        report.files.append(path)
+        if path.exists() and path.read_bytes() == content:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+    report.written[f"{table.source}.{table.name}"] += data.num_rows
+
+
+def stable_id(*parts: object) -> str:
+    """A short deterministic id from the parts (md5, hex, 16 characters)."""
+    return hashlib.md5(
+        "\x1f".join("" if p is None else str(p) for p in parts).encode()
+    ).hexdigest()[:16]
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """A zone-aware time as naive UTC (the contract's timestamps)."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
