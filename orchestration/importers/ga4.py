@@ -29,6 +29,8 @@ usually a little lower (README, "Bringing your data").
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from pathlib import Path
 
@@ -299,8 +301,20 @@ def import_ga4(inputs: list[Path], landing: Path, report: Report | None = None) 
 
 
 def _refusal(path: Path, error: duckdb.Error) -> Refused:
-    """A DuckDB read error as the file, line and reason (the record number DuckDB names, as
-    the line of a newline-delimited file)."""
-    message = str(error).splitlines()[0]
-    line = re.search(r"(?:line|record/value) (\d+)", str(error))
-    return Refused(path, int(line.group(1)) if line else None, message)
+    """A DuckDB read error as the file, line and reason. The line of a newline-delimited
+    JSON file is found by reading it again in Python (on this refusal path only): DuckDB
+    names the line after a record cut short at the end of the file."""
+    message = str(error).splitlines()[0].strip()
+    if path.name.endswith(".parquet"):
+        return Refused(path, None, f"not a readable Parquet file: {message}")
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as file:
+        for number, line in enumerate(file, 1):
+            if not line.strip():
+                continue
+            try:
+                json.loads(line)
+            except json.JSONDecodeError as bad:
+                return Refused(path, number, f"not a JSON record ({bad.msg}): {message}")
+    found = re.search(r"line (\d+)", message)
+    return Refused(path, int(found.group(1)) if found else None, message)
