@@ -4,7 +4,7 @@ Physical bounds every indicator must respect, and a reconciliation with raw by a
 independent of dbt: a failure here stops publish.
 """
 
-from orchestration.contract import RAW_SCHEMA
+from orchestration.contract import RAW_SCHEMA, load_shop
 from orchestration.quality.raw_suites import Rule
 
 
@@ -15,6 +15,20 @@ def _days_where(relation: str, day: str, condition: str) -> str:
             select {day} from {relation} group by {day} having {condition}
         )
     )"""
+
+
+def _raw_items_amount() -> str:
+    """Raw orders' merchandise value in the reporting currency: as delivered for a shop
+    whose orders are all in it, else at the rate of the order's shop-local day (the
+    exchange_rates seed, as staging converts it)."""
+    shop = load_shop()
+    if not shop.converts_currencies:
+        return "items_amount"
+    day = f"cast(timezone('{shop.timezone}', timezone('UTC', placed_at)) as date)"
+    return f"""items_amount * case when currency = '{shop.reporting_currency}' then 1 else (
+        select rates.rate_to_reporting from reference.exchange_rates as rates
+        where rates.currency = orders.currency and rates.rate_date = {day}
+    ) end"""
 
 
 MART_RULES = [
@@ -108,7 +122,8 @@ MART_RULES = [
         f"""(select abs(
             (select coalesce(sum(gmv), 0) from marts.fct_orders)
             - (select coalesce(sum(items_amount), 0) from (
-                select distinct order_id, items_amount, is_test from {RAW_SCHEMA}.orders
+                select distinct order_id, {_raw_items_amount()} as items_amount, is_test
+                from {RAW_SCHEMA}.orders as orders
             ) where not is_test)
         ))""",
     ),
