@@ -20,7 +20,7 @@ help:
 	@echo "make lint   - sqlfluff and ruff only"
 	@echo "make reliability - the long fault-injection tests (a run killed at every stage)"
 	@echo "make format - apply ruff format and sqlfluff fix"
-	@echo "make sources - regenerate the dbt sources and indicator exposures YAML"
+	@echo "make sources - regenerate the dbt sources (contract) and indicator models (catalog)"
 	@echo "make docs   - dbt docs of the warehouse on http://127.0.0.1:8081"
 	@echo "make dashboard - the indicator dashboard on http://127.0.0.1:8080"
 	@echo "make metrics Q='--metrics gmv --group-by metric_time__month' - MetricFlow on the published file"
@@ -87,6 +87,7 @@ dagster: $(STAMP) $(SALT)
 
 sources: $(STAMP)
 	$(PY) -m orchestration.contract.dbt_codegen
+	$(PY) -m orchestration.indicator_catalog
 
 # dbt docs of the demo warehouse (built by make run when missing), on 127.0.0.1 only.
 docs: $(STAMP)

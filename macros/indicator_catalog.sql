@@ -1,23 +1,3 @@
-{% macro indicator_catalog() -%}
-    {#- The rows of seed indicator_catalog as a list of dicts (column → value), read from the
-        warehouse when dbt executes; an empty list while parsing or before the seed is
-        loaded, which renders the indicator models as an empty, typed skeleton. -#}
-    {%- set catalog = ref('indicator_catalog') -%}
-    {%- if not execute -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set relation = load_relation(catalog) -%}
-    {%- if relation is none -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set table = run_query('select * from ' ~ relation ~ ' order by indicator_code') -%}
-    {%- set rows = [] -%}
-    {%- for row in table.rows -%}
-        {%- do rows.append(dict(zip(table.column_names, row.values()))) -%}
-    {%- endfor -%}
-    {{ return(rows) }}
-{%- endmacro %}
-
 {% macro indicator_period_start(date_column, grain) -%}
     {#- First day of the day, ISO week (Monday) or month that date_column falls in. -#}
     {%- if grain == 'day' -%}
@@ -27,24 +7,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro indicator_list(text) -%}
-    {#- A ';'-separated catalog cell as a list (empty cell → empty list). -#}
-    {{ return((text or '').split(';') | map('trim') | reject('equalto', '') | list) }}
-{%- endmacro %}
-
-{% macro indicator_slice(entry) -%}
-    {#- A slice of the catalog's slices cell as (dimension name, SQL expression): a column
-        name stands for itself; name:expression names an expression. -#}
-    {%- set name, _, expression = entry.partition(':') -%}
-    {{ return((name | trim, (expression or name) | trim)) }}
-{%- endmacro %}
-
-{% macro indicator_scans(skip=[]) -%}
-    {#- The scans that compute the catalog: one per source mart (and date column), grain and
-        slice, each with the catalog rows it computes (except the indicators in skip). A
-        row joins the 'all' scan of a grain when it has a shop-wide total, and the scan of
-        each of its slices. -#}
-    {%- set catalog = indicator_catalog() | rejectattr('indicator_code', 'in', skip) | list -%}
+{% macro indicator_scans(source_model) -%}
+    {#- The scans that compute the catalog's indicators on source_model: one per date
+        column, grain and slice, each with the catalog entries it computes. An entry joins
+        the 'all' scan of a grain when it has a shop-wide total, and the scan of each of
+        its slices. -#}
+    {%- set catalog = indicator_catalog() | selectattr('source_model', 'equalto', source_model)
+        | list -%}
     {%- set sources = [] -%}
     {%- for row in catalog -%}
         {%- set source = (row['source_model'], row['date_column']) -%}
@@ -56,20 +25,21 @@
             | selectattr('date_column', 'equalto', date_column) | list -%}
         {%- for grain in ['day', 'week', 'month'] -%}
             {%- set slices = ['all'] -%}
-            {%- for row in members if grain in indicator_list(row['grains']) -%}
-                {%- for slice in indicator_list(row['slices']) if slice not in slices -%}
+            {%- for row in members if grain in row['grains'] -%}
+                {%- for slice in row['slices'] if slice not in slices -%}
                     {%- do slices.append(slice) -%}
                 {%- endfor -%}
             {%- endfor -%}
             {%- for slice in slices -%}
                 {%- set scan_members = [] -%}
-                {%- for row in members if grain in indicator_list(row['grains'])
+                {%- for row in members if grain in row['grains']
                     and ((slice == 'all' and row['has_total'])
-                        or (slice != 'all' and slice in indicator_list(row['slices']))) -%}
+                        or (slice != 'all' and slice in row['slices'])) -%}
                     {%- do scan_members.append(row) -%}
                 {%- endfor -%}
                 {%- if scan_members -%}
-                    {%- set slice_name, slice_expression = indicator_slice(slice) -%}
+                    {%- set slice_name = slice['name'] if slice != 'all' else 'all' -%}
+                    {%- set slice_expression = slice['expression'] if slice != 'all' else none -%}
                     {%- do scans.append({
                         'source_model': source_model, 'date_column': date_column,
                         'grain': grain, 'slice': slice_name,
@@ -188,95 +158,67 @@
         before the first its domain's loads touched (meta.rebuilt_by_day: the web facts
         change from the day of the new events, not from that of the oldest late delivery);
         any other mart, the loads of orders and of any raw row with an event time (which
-        covers the web and inventory facts' days). -#}
+        covers the web and inventory facts' days). While parsing (an empty graph) the
+        latter, whose touched days are the model's parents either way. -#}
+    {%- if not execute -%}
+        {{ return(["orders", "any"]) }}
+    {%- endif -%}
     {%- set node = graph.nodes.values() | selectattr("resource_type", "equalto", "model")
         | selectattr("name", "equalto", source_model) | first -%}
     {%- set rebuilt = (node.config.meta or {}).get("rebuilt_by_day") -%}
     {{ return(rebuilt.domain if rebuilt else ["orders", "any"]) }}
 {%- endmacro %}
 
-{% macro indicator_values_config() -%}
-    {#- fct_indicator_values: an incremental table whose post-hook deletes and recomputes
-        periods; on Spark, whose Parquet tables cannot delete rows, a table rebuilt whole. -#}
-    {{ return(adapter.dispatch("indicator_values_config")()) }}
+{% macro indicator_values(source_model) -%}
+    {#- The rows of fct_indicator_values computed from source_model: its scans (macro
+        indicator_scans), each its own aggregation over the mart, unioned. An incremental
+        run recomputes the periods from indicator_rebuild_from() of the mart's domain on
+        (the model's unique key, grain and period, replaces them). rebuild_from() is
+        rendered while parsing too, so the touched days are among the model's parents. -#}
+    {%- set domain = indicator_domain(source_model) -%}
+    {%- do rebuild_from(domain) -%}
+    {%- set first_day = indicator_rebuild_from(domain) if is_incremental() else none -%}
+    {%- for scan in indicator_scans(source_model) %}
+    select {{ indicator_value_columns() }}
+    from (
+        {{ indicator_scan_sql(scan, first_day) | indent(8) }}
+    ) as scan_{{ loop.index }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}
 
-{% macro default__indicator_values_config() -%}
+{% macro indicator_value_columns(relation=none) -%}
+    {#- The columns of fct_indicator_values and its parts, in order (of relation when given). -#}
+    {%- set columns = [
+        'indicator_code', 'grain', 'period_start', 'period_end', 'slice_dimension',
+        'slice_value', 'indicator_value', 'numerator', 'denominator', 'volume'] -%}
+    {%- set prefix = relation ~ '.' if relation else '' -%}
+    {%- for column in columns %}{{ prefix ~ column }}{{ ', ' if not loop.last }}{% endfor -%}
+{%- endmacro %}
+
+{% macro indicator_part_model(source_model) -%}
+    {#- The model computing the indicators of one source mart (generated from the catalog,
+        orchestration/indicator_catalog.py: part_model). -#}
+    {{ return('fct_indicator_values__' ~ (source_model[4:] if source_model.startswith('fct_')
+        else source_model)) }}
+{%- endmacro %}
+
+{% macro indicator_values_config(source_model) -%}
+    {#- A part of fct_indicator_values: an incremental table whose incremental runs replace
+        the recomputed periods (unique key grain and period); on Spark, whose Parquet tables
+        cannot delete rows, a table rebuilt whole. -#}
+    {{ return(adapter.dispatch("indicator_values_config")(source_model)) }}
+{%- endmacro %}
+
+{% macro default__indicator_values_config(source_model) -%}
     {{ return({
         "materialized": "incremental",
-        "incremental_strategy": "append",
+        "incremental_strategy": "delete+insert",
+        "unique_key": ["grain", "period_start"],
         "on_schema_change": "fail",
-        "post_hook": "{{ insert_indicator_values() }}",
     }) }}
 {%- endmacro %}
 
-{% macro spark__indicator_values_config() -%}
-    {{ return({"materialized": "table", "post_hook": "{{ insert_indicator_values() }}"}) }}
-{%- endmacro %}
-
-{% macro insert_indicator_values() -%}
-    {#- Post-hook of fct_indicator_values: fill it one scan at a time, so that one scan's
-        aggregation state (distinct visitors, percentile values) is in memory at once rather
-        than all of them, as a single union of every scan would need. An incremental run
-        first deletes, then recomputes, the periods of each source mart's indicators from
-        indicator_rebuild_from() of the mart's domain on. -#}
-    {%- if execute -%}
-        {#- a new (or, on Spark, rebuilt) table is empty: every period is computed -#}
-        {%- set filled = run_query("select count(*) from " ~ this).columns[0].values()[0] > 0 -%}
-        {#- indicators whose raw tables were never delivered: no rows (those of an earlier
-            run, when the shop delivered them then, are deleted) -#}
-        {%- set unavailable = unavailable_indicators() -%}
-        {%- if filled and unavailable -%}
-            {%- do run_query("delete from " ~ this ~ " where indicator_code in ('"
-                ~ unavailable | join("', '") ~ "')") -%}
-        {%- endif -%}
-        {#- the first rebuilt day of each source mart (one query per domain), and the
-            indicators recomputed from each such day -#}
-        {%- set by_domain = {} -%}
-        {%- set first_days = {} -%}
-        {%- set codes_from = {} -%}
-        {%- for row in indicator_catalog() if filled -%}
-            {%- set source_model = row["source_model"] -%}
-            {%- if source_model not in first_days -%}
-                {%- set domain = indicator_domain(source_model) -%}
-                {%- if domain | string not in by_domain -%}
-                    {%- do by_domain.update({domain | string: indicator_rebuild_from(domain)}) -%}
-                {%- endif -%}
-                {%- do first_days.update({source_model: by_domain[domain | string]}) -%}
-            {%- endif -%}
-            {%- set codes = codes_from.setdefault(first_days[source_model], []) -%}
-            {%- do codes.append(row["indicator_code"]) -%}
-        {%- endfor -%}
-        {%- for first_day, codes in codes_from.items() -%}
-            {%- if first_day -%}
-                {%- for grain in ["day", "week", "month"] -%}
-                    {%- do run_query(
-                        "delete from " ~ this ~ " where grain = '" ~ grain ~ "' and period_start >= "
-                        ~ indicator_period_start(first_day, grain)
-                        ~ " and indicator_code in ('" ~ codes | join("', '") ~ "')"
-                    ) -%}
-                {%- endfor -%}
-            {%- else -%}
-                {%- do run_query("delete from " ~ this) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- for scan in indicator_scans(unavailable) -%}
-            {%- do run_query('insert into ' ~ this ~ ' '
-                ~ indicator_scan_sql(scan, first_days.get(scan["source_model"]))) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    select 1
-{%- endmacro %}
-
-{% macro unavailable_indicators() -%}
-    {#- The codes of the catalog's indicators that are not available (indicator_availability),
-        read when dbt executes; an empty list while parsing. -#}
-    {%- if not execute -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set table = run_query(
-        "select indicator_code from " ~ ref('indicator_availability')
-        ~ " where status = 'not_available' order by indicator_code"
-    ) -%}
-    {{ return(table.columns[0].values() | list) }}
+{% macro spark__indicator_values_config(source_model) -%}
+    {{ return({"materialized": "table"}) }}
 {%- endmacro %}

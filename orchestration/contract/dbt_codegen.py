@@ -13,9 +13,6 @@
 and ``models/staging/raw_table_deliveries.sql`` (with its docs): one row per contract
 table, whether the contract requires it and whether the shop has delivered any of its rows;
 
-and, from the indicator catalog, the dbt exposures of every indicator and the dashboard
-(:mod:`orchestration.serving.exposures`).
-
 A test fails when a committed file differs from what the contract generates, so staging can
 never drift from what the shop delivers.
 """
@@ -36,7 +33,6 @@ from orchestration.contract import (
     Table,
     load_contract,
 )
-from orchestration.serving.exposures import exposures_yaml
 
 HEADER = "Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit."
 
@@ -448,8 +444,6 @@ def generated_files(project_root: Path) -> dict[Path, str]:
     staging = project_root / "models" / "staging"
     files[staging / f"{DELIVERIES_MODEL}.sql"] = deliveries_sql(contract)
     files[staging / f"_{DELIVERIES_MODEL}.yml"] = deliveries_yaml()
-    exposures = project_root / "models" / "marts" / "indicators" / "_indicator_exposures.yml"
-    files[exposures] = exposures_yaml(project_root / "seeds" / "indicator_catalog.csv")
     return files
 
 

@@ -15,7 +15,9 @@ def test_committed_dbt_sources_match_the_contract() -> None:
         if not path.exists() or path.read_text(encoding="utf-8") != text
     ]
     assert stale == [], f"run `make sources`: {stale}"
-    assert len(files) == 2 * len(load_contract().sources) + len(load_contract().tables) + 1 == 36
+    # per source its sources and models YAML, per table its staging model, and the
+    # deliveries model with its docs
+    assert len(files) == 2 * len(load_contract().sources) + len(load_contract().tables) + 2
 
 
 def test_every_table_names_its_key_and_time() -> None:

@@ -11,7 +11,6 @@ added by one catalog row.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import itertools
 import math
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.indicator_catalog import generated_files
 from orchestration.ingest import ingest
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
@@ -224,22 +224,26 @@ def test_quiet_days_raise_few_alerts(warehouse: Path) -> None:
     assert changes / evaluated < 0.01
 
 
-def test_an_indicator_is_added_by_one_catalog_row(warehouse: Path, tmp_path: Path) -> None:
-    """A copy of the project gets one more catalog row (fixtures/extra_indicator.csv): its
-    values appear at every grain, equal to the same figure computed from the mart. A row
-    whose SQL yields no value fails the catalog test."""
+def test_an_indicator_is_added_by_one_catalog_entry(warehouse: Path, tmp_path: Path) -> None:
+    """A copy of the project gets one more entry in a family file of the catalog
+    (fixtures/extra_indicator.yml) and `make sources`: its values appear at every grain,
+    equal to the same figure computed from the mart. An entry whose SQL yields no value
+    fails the catalog test."""
     project = tmp_path / "project"
     project.mkdir()
-    for name in ("dbt_project.yml", "models", "macros", "seeds", "tests"):
+    for name in ("dbt_project.yml", ".dbtignore", "models", "macros", "seeds", "tests"):
         source = PROJECT_ROOT / name
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, project / name)
     copy_of_warehouse = tmp_path / "shop.duckdb"
     shutil.copy(warehouse, copy_of_warehouse)
+    family = project / "models" / "marts" / "indicators" / "catalog" / "site_operations.yml"
 
-    def add_row(row: list[str]) -> None:
-        with (project / "seeds" / "indicator_catalog.csv").open("a", newline="") as handle:
-            csv.writer(handle, lineterminator="\n").writerow(row)
+    def add_entry(entry: str) -> None:
+        with family.open("a", encoding="utf-8") as handle:
+            handle.write(entry)
+        for path, text in generated_files(project).items():
+            path.write_text(text, encoding="utf-8")
 
     def dbt(*arguments: str) -> bool:
         command = [
@@ -249,10 +253,12 @@ def test_an_indicator_is_added_by_one_catalog_row(warehouse: Path, tmp_path: Pat
         environment = {**os.environ, "SHOP_WAREHOUSE_PATH": str(copy_of_warehouse)}
         return subprocess.run(command, cwd=project, env=environment, check=False).returncode == 0
 
-    (row,) = list(csv.reader((FIXTURES / "extra_indicator.csv").open(encoding="utf-8")))[1:]
-    add_row(row)
+    entry = (FIXTURES / "extra_indicator.yml").read_text(encoding="utf-8")
+    add_entry(entry)
     catalog_tests = "path:tests/indicators"
-    assert dbt("build", "--select", "indicator_catalog", "fct_indicator_values", catalog_tests)
+    selected = ("indicator_catalog", "fct_indicator_values__visitor_daily", "fct_indicator_values")
+    assert dbt("seed", "--full-refresh", "--select", "indicator_catalog")
+    assert dbt("build", "--select", *selected, "indicator_availability", catalog_tests)
     ((computed, direct, grains),) = query(
         copy_of_warehouse,
         """
@@ -270,8 +276,11 @@ def test_an_indicator_is_added_by_one_catalog_row(warehouse: Path, tmp_path: Pat
     assert computed == pytest.approx(direct)
     assert grains == 3
 
-    empty = list(row)
-    empty[0], empty[10] = "watch_visit_share", "sum(case when 1 = 0 then visits end)"
-    add_row(empty)
-    assert not dbt("build", "--select", "indicator_catalog", "fct_indicator_values", catalog_tests)
+    add_entry(
+        entry.replace("mobile_visit_share", "watch_visit_share").replace(
+            "sum(case when device = 'mobile' then visits else 0 end)",
+            "sum(case when 1 = 0 then visits end)",
+        )
+    )
+    assert not dbt("build", "--select", *selected, "indicator_availability", catalog_tests)
     assert not dbt("test", "--select", "assert_every_catalog_indicator_has_values")

@@ -1,0 +1,182 @@
+"""The indicator catalog (models/marts/indicators/catalog/) is the one definition of every
+indicator, and the dbt models compute the values in plain sight.
+
+The files generated from it are committed and current; a wrong entry names its file and
+indicator; ``dbt compile`` of the indicator models shows every indicator's SQL and no model
+writes rows from a hook; and the small demo shop's indicator layer has the same content,
+by hash, as it had when the values were written by a post-hook (pinned below).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orchestration.indicator_catalog import (
+    CatalogError,
+    generated_files,
+    headline_codes,
+    load_catalog,
+    part_model,
+    source_models,
+)
+from orchestration.settings import PROJECT_ROOT
+from orchestration.tests.hashes import FLOATING, table_hashes
+from orchestration.tests.warehouse import (
+    SHOP_DAYS,
+    SHOP_START,
+    published_file,
+    published_shop,
+    query,
+)
+from orchestration.transform import DBT, PROFILES_DIR
+
+CATALOG = PROJECT_ROOT / "models" / "marts" / "indicators" / "catalog"
+
+#: Content hashes (rows, hash: orchestration/tests/hashes.py) of the indicator layer of the
+#: small demo shop (published_shop of SHOP_DAYS days from SHOP_START), taken on the commit
+#: before the values became ordinary dbt models (when a post-hook inserted them).
+PINNED = {
+    "marts.fct_indicator_values": (12317, "113268190228239186777958"),
+    "marts.fct_indicator_alerts": (9, "77849222296136466130"),
+    "marts.fct_indicator_decomposition": (288, "2805308491129752562952"),
+    "marts.indicator_availability": (93, "856259442878880636746"),
+}
+#: kpi_overview's columns then (grain and period, then its 20 headlines of that time) and
+#: their content hash.
+KPI_COLUMNS = (
+    "grain", "period_start", "period_end", "gmv", "net_sales", "total_orders", "valid_orders",
+    "valid_order_rate", "aov", "gross_margin", "visits", "unique_visitors", "new_visitors",
+    "bounce_rate", "order_conversion_rate", "new_customers", "returning_customers", "cac",
+    "marketing_cost", "roi", "return_rate", "order_to_receipt_h", "site_availability",
+)  # fmt: skip
+KPI_PINNED = (13, "101028845866730305995")
+
+
+def test_committed_files_match_the_catalog() -> None:
+    stale = [
+        str(path.relative_to(PROJECT_ROOT))
+        for path, text in generated_files(PROJECT_ROOT).items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
+    assert stale == [], f"run `make sources`: {stale}"
+    parts = PROJECT_ROOT / "models" / "marts" / "indicators" / "values"
+    assert set(parts.iterdir()) == {p for p in generated_files(PROJECT_ROOT) if p.parent == parts}
+
+
+def test_the_catalog_has_every_indicator_once_with_its_family() -> None:
+    catalog = load_catalog()
+    counts = {}
+    for entry in catalog:
+        counts[entry["family"]] = counts.get(entry["family"], 0) + 1
+    assert counts == {
+        "site_operations": 37,
+        "operating_environment": 12,
+        "sales": 13,
+        "marketing": 16,
+        "customer_value": 15,
+    }
+    assert len(source_models(catalog)) == 17
+    assert part_model("fct_orders") == "fct_indicator_values__orders"
+    assert len(headline_codes(catalog)) == 28
+    assert {"gmv", "visits", "roi", "site_availability"} <= set(headline_codes(catalog))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"aggregation": "median"},
+            "site_operations.yml: indicator 'page_views': aggregation 'median' not one of",
+        ),
+        ({"grains": ["day", "year"]}, "indicator 'page_views': grains ['year'] not among"),
+        ({"runbook": ""}, "indicator 'page_views': missing runbook"),
+        ({"denominator": "sum(visits)"}, "a ratio has a denominator, and only a ratio"),
+        ({"colour": "red"}, "indicator 'page_views': unknown keys colour"),
+        ({"code": "unique_visitors"}, "'unique_visitors': defined twice"),
+    ],
+)
+def test_a_wrong_entry_names_its_file_indicator_and_rule(
+    tmp_path: Path, change: dict, message: str
+) -> None:
+    folder = tmp_path / "catalog"
+    shutil.copytree(CATALOG, folder)
+    path = folder / "site_operations.yml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["indicators"][0].update(change)
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        load_catalog(folder)
+
+
+def test_compiled_indicator_models_show_their_sql_and_no_hook_writes_rows(
+    tmp_path: Path,
+) -> None:
+    """dbt compile of fct_indicator_values and a part prints the catalog's expressions over
+    the mart; no model of the project has a post-hook."""
+    environment = {
+        **os.environ,
+        "SHOP_WAREHOUSE_PATH": str(tmp_path / "empty.duckdb"),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "target"),
+    }
+    command = [
+        str(DBT), "compile", "--quiet", "--select", "fct_indicator_values__orders",
+        "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROFILES_DIR),
+    ]  # fmt: skip
+    result = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    compiled = result.stdout
+    assert "sum(gmv) as numerator_" in compiled
+    assert "sum(valid_order_count)" in compiled
+    assert '"marts"."fct_orders"' in compiled
+    assert "'payment_method' as slice_dimension" in compiled
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    hooked = [
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("post-hook")
+    ]
+    assert hooked == []
+    values = manifest["nodes"]["model.shop_indicators.fct_indicator_values"]
+    parents = set(values["depends_on"]["nodes"])
+    parts = {f"model.shop_indicators.{part_model(m)}" for m in source_models(load_catalog())}
+    assert parents == parts | {"model.shop_indicators.indicator_availability"}
+
+
+def test_the_demo_shops_indicator_layer_is_unchanged(tmp_path: Path) -> None:
+    """The indicator layer of the small demo shop, built and published, has the pinned
+    content: the figures the post-hook wrote."""
+    published_shop(tmp_path, SHOP_START, SHOP_DAYS)
+    database = published_file(tmp_path)
+    hashes = table_hashes(database, ("marts",))
+    assert {name: tuple(hashes[name]) for name in PINNED} == PINNED
+    types = dict(
+        query(
+            database,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'kpi_overview'",
+        )
+    )
+    columns = ", ".join(
+        f'round("{c}", 6)' if types[c] in FLOATING else f'"{c}"' for c in KPI_COLUMNS
+    )
+    ((rows, digest),) = query(
+        database,
+        f"select count(*), cast(coalesce(sum(cast(hash({columns}) as hugeint)), 0) as varchar) "
+        "from marts.kpi_overview",
+    )
+    assert (rows, digest) == KPI_PINNED
