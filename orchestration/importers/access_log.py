@@ -197,6 +197,7 @@ def import_access_log(
                     null::boolean as is_success,
                     cast(round(seconds * 1000) as bigint) as page_load_ms
                 from pages
+                order by event_id
                 """
             ).to_arrow_table()
         except Refused as refusal:
@@ -210,5 +211,6 @@ def import_access_log(
         report.rows_read += rows_read
         for reason, rows in skipped:
             report.skipped[reason] += rows
-        write_table(landing, table, data, part_name("access-log", path), "event_at", report)
+        stem = part_name("access-log", path)
+        write_table(landing, table, data, stem, "event_at", report, sorted_by_key=True)
     return report

@@ -155,9 +155,11 @@ def write_table(
     stem: str,
     day_column: str,
     report: Report,
+    sorted_by_key: bool = False,
 ) -> None:
     """Write ``data`` (the contract's columns) as the part ``stem`` of each export day it
-    has rows for (the shop-local day of ``day_column``), sorted by the primary key; remove
+    has rows for (the shop-local day of ``day_column``), sorted by the primary key (already,
+    when ``sorted_by_key``: a day's rows keep their order); remove
     the part from the table's other days. A file whose bytes would not change is left as it
     is (its time too, so a sensor sees no change)."""
     data = data.select(table.column_names).cast(table.arrow_schema)
@@ -167,9 +169,9 @@ def write_table(
     wanted: dict[Path, bytes] = {}
     for day in sorted(set(days.to_pylist())):
         rows = data.filter(pc.equal(data.column("__day"), pa.scalar(day, pa.date32())))
-        rows = rows.drop_columns(["__day"]).sort_by(
-            [(key, "ascending") for key in table.primary_key]
-        )
+        rows = rows.drop_columns(["__day"])
+        if not sorted_by_key:
+            rows = rows.sort_by([(key, "ascending") for key in table.primary_key])
         wanted[table.landing_dir(landing, day) / f"{stem}{suffix}"] = _bytes(table, rows)
     table_dir = landing / table.source / table.name
     for old in sorted(table_dir.glob(f"date=*/{stem}{suffix}")) if table_dir.exists() else []:

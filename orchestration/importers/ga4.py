@@ -261,6 +261,7 @@ def _events() -> str:
         null::bigint as page_load_ms,
         event_name
     from events
+    order by event_id
     """
 
 
@@ -296,7 +297,9 @@ def import_ga4(inputs: list[Path], landing: Path, report: Report | None = None) 
         for reason, rows in skipped:
             report.skipped[reason] += rows
         stem = part_name("ga4", path)
-        write_table(landing, table, data.drop_columns(["event_name"]), stem, "event_at", report)
+        write_table(
+            landing, table, data.drop_columns(["event_name"]), stem, "event_at", report, True
+        )
     return report
 
 
