@@ -1,7 +1,8 @@
 -- The parcel each order line shipped in, with the parcel's warehouse and delivery: the
--- parcel shipment_lines lists it in, else its order's first parcel (a shop that ships an
--- order in one parcel need not say which lines the parcel carries). One row per line of
--- an order that shipped; lines of orders never shipped have none.
+-- parcel shipment_lines lists it in. An order none of whose lines are listed ships them
+-- all in its first parcel (a shop that ships an order in one parcel need not say which
+-- lines the parcel carries); a line not listed while others of its order are has not
+-- shipped yet. One row per shipped line; lines not shipped have none.
 with lines as (
 
     select
@@ -15,8 +16,15 @@ listed as (
 
     select
         order_line_id,
+        order_id,
         shipment_id
     from {{ ref('stg_wms__shipment_lines') }}
+
+),
+
+listed_orders as (
+
+    select distinct order_id from listed
 
 ),
 
@@ -45,12 +53,13 @@ final as (
         parcels.failed_at
     from lines
     left join listed on lines.order_line_id = listed.order_line_id
+    left join listed_orders on lines.order_id = listed_orders.order_id
     inner join parcels
         on
             lines.order_id = parcels.order_id
             and (
                 listed.shipment_id = parcels.shipment_id
-                or (listed.shipment_id is null and parcels.parcel_number = 1)
+                or (listed_orders.order_id is null and parcels.parcel_number = 1)
             )
 
 )
