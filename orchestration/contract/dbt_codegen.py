@@ -13,6 +13,9 @@
 and ``models/staging/raw_table_deliveries.sql`` (with its docs): one row per contract
 table, whether the contract requires it and whether the shop has delivered any of its rows;
 
+and ``models/staging/stg_pipeline__touched_days.sql`` (with its docs): the days each export
+day's loads touched, which later layers rebuild from (:mod:`orchestration.contract.touched_days`);
+
 A test fails when a committed file differs from what the contract generates, so staging can
 never drift from what the shop delivers.
 """
@@ -33,6 +36,8 @@ from orchestration.contract import (
     Table,
     load_contract,
 )
+from orchestration.contract.touched_days import MODEL as TOUCHED_DAYS_MODEL
+from orchestration.contract.touched_days import touched_days_sql, touched_days_yaml
 
 HEADER = "Generated from orchestration/contract/raw_contract.yml by `make sources`: do not edit."
 
@@ -444,6 +449,8 @@ def generated_files(project_root: Path) -> dict[Path, str]:
     staging = project_root / "models" / "staging"
     files[staging / f"{DELIVERIES_MODEL}.sql"] = deliveries_sql(contract)
     files[staging / f"_{DELIVERIES_MODEL}.yml"] = deliveries_yaml()
+    files[staging / f"{TOUCHED_DAYS_MODEL}.sql"] = touched_days_sql(contract)
+    files[staging / f"_{TOUCHED_DAYS_MODEL}.yml"] = touched_days_yaml()
     return files
 
 

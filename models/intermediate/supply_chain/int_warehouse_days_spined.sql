@@ -11,9 +11,10 @@ with bounds as (
 
 days as (
 
-    select dim_date.date_day
-    from {{ ref('dim_date') }} as dim_date
-    inner join bounds on dim_date.date_day between bounds.first_date and bounds.last_date
+    select cast(calendar.date_day as date) as date_day
+    from ({{ calendar_days() }}) as calendar
+    inner join bounds
+        on cast(calendar.date_day as date) between bounds.first_date and bounds.last_date
 
 ),
 

@@ -1,10 +1,6 @@
 with days as (
 
-    {{ dbt.date_spine(
-        datepart="day",
-        start_date="cast('" ~ var('calendar_start_date') ~ "' as date)",
-        end_date="cast('" ~ var('calendar_end_date') ~ "' as date)"
-    ) }}
+    {{ calendar_days() }}
 
 ),
 

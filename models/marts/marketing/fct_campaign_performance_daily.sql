@@ -2,7 +2,7 @@
 -- ad placement or partnership), plus the "none" campaign for visits and orders attributed
 -- to no campaign, so that attributed + unattributed = all visits and all valid orders of a
 -- day. Attribution: last non-direct touch within var('attribution_lookback_days'). The
--- measures per day and campaign come from int_campaign_days_summed (incremental); this
+-- measures per day and campaign come from fct_campaign_measures_daily (incremental); this
 -- small table joins the campaigns' current attributes and computes the ratios.
 with campaigns as (
 
@@ -12,7 +12,7 @@ with campaigns as (
 
 totals as (
 
-    select * from {{ ref('int_campaign_days_summed') }}
+    select * from {{ ref('fct_campaign_measures_daily') }}
 
 ),
 

@@ -1,7 +1,7 @@
 -- Operating environment (经营环境指标), one row per shop-local day: assortment on sale with
 -- stock (商品类目多样性), site availability from monitoring probes (网站正常运营情况) and
--- page load speed (链接速度) from web page views (int_page_loads_daily, incremental by day)
--- and probes. Percentiles do not re-aggregate: recompute them for a week or month from
+-- page load speed (链接速度) from web page views (fct_page_load_speed_daily, incremental
+-- by day) and probes. Percentiles do not re-aggregate: recompute them for a week or month from
 -- fct_page_views and fct_site_probes.
 with assortment as (
 
@@ -35,7 +35,7 @@ page_loads as (
         timed_page_loads,
         page_load_p50_ms,
         page_load_p95_ms
-    from {{ ref('int_page_loads_daily') }}
+    from {{ ref('fct_page_load_speed_daily') }}
 
 ),
 
