@@ -39,6 +39,6 @@
         the run loaded nothing of them. -#}
     {%- set domains = [domain] if domain is string else domain %}
     (select min(touched_day) from {{ touched_days_relation() }}
-        where domain in ('{{ domains | join("', '") }}')
+        where domain_name in ('{{ domains | join("', '") }}')
             and {{ in_run_window("export_day") }})
 {%- endmacro %}

@@ -14,7 +14,7 @@
 with web as (
 
     select
-        'web' as domain,
+        'web' as domain_name,
         _partition_date as export_day,
         {{ shop_date('event_at') }} as touched_day
     from {{ source('web', 'events') }}
@@ -83,7 +83,7 @@ order_references as (
 orders as (
 
     select
-        'orders' as domain,
+        'orders' as domain_name,
         order_references.export_day,
         {{ shop_date('placed.placed_at') }} as touched_day
     from order_references
@@ -95,7 +95,7 @@ orders as (
 inventory as (
 
     select
-        'inventory' as domain,
+        'inventory' as domain_name,
         _partition_date as export_day,
         snapshot_date as touched_day
     from {{ source('wms', 'inventory_snapshots') }}
@@ -106,7 +106,7 @@ inventory as (
 timed as (
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('event_at') }} as touched_day
     from {{ source('web', 'events') }}
@@ -115,7 +115,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('valid_from') }} as touched_day
     from {{ source('shop', 'sku_costs') }}
@@ -124,7 +124,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('placed_at') }} as touched_day
     from {{ source('shop', 'orders') }}
@@ -133,7 +133,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('placed_at') }} as touched_day
     from {{ source('shop', 'order_lines') }}
@@ -142,7 +142,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('attempted_at') }} as touched_day
     from {{ source('shop', 'payments') }}
@@ -151,7 +151,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('cancelled_at') }} as touched_day
     from {{ source('shop', 'cancellations') }}
@@ -160,7 +160,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('refunded_at') }} as touched_day
     from {{ source('shop', 'refunds') }}
@@ -169,7 +169,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         snapshot_date as touched_day
     from {{ source('wms', 'inventory_snapshots') }}
@@ -178,7 +178,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('detected_at') }} as touched_day
     from {{ source('wms', 'picking_exceptions') }}
@@ -187,7 +187,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('shipped_at') }} as touched_day
     from {{ source('wms', 'shipment_lines') }}
@@ -196,7 +196,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         cost_date as touched_day
     from {{ source('wms', 'warehouse_costs') }}
@@ -205,7 +205,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         spend_date as touched_day
     from {{ source('marketing', 'ad_spend') }}
@@ -214,7 +214,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('accrued_at') }} as touched_day
     from {{ source('marketing', 'partner_commissions') }}
@@ -223,7 +223,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         report_month as touched_day
     from {{ source('market', 'market_category_gmv') }}
@@ -232,7 +232,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         report_month as touched_day
     from {{ source('market', 'site_rankings') }}
@@ -241,7 +241,7 @@ timed as (
     union all
 
     select
-        'any' as domain,
+        'any' as domain_name,
         _partition_date as export_day,
         {{ shop_date('probed_at') }} as touched_day
     from {{ source('monitoring', 'probes') }}
@@ -251,18 +251,34 @@ timed as (
 
 touched as (
 
-    select domain, export_day, touched_day from web
+    select
+        domain_name,
+        export_day,
+        touched_day
+    from web
     union all
-    select domain, export_day, touched_day from orders
+    select
+        domain_name,
+        export_day,
+        touched_day
+    from orders
     union all
-    select domain, export_day, touched_day from inventory
+    select
+        domain_name,
+        export_day,
+        touched_day
+    from inventory
     union all
-    select domain, export_day, touched_day from timed
+    select
+        domain_name,
+        export_day,
+        touched_day
+    from timed
 
 )
 
 select distinct
-    domain,
+    domain_name,
     export_day,
     touched_day
 from touched

@@ -42,7 +42,7 @@ def _day(table: Table, column: str) -> str:
 
 def _select(table: Table, column: str, domain: str) -> str:
     return (
-        f"    select\n        '{domain}' as domain,\n        _partition_date as export_day,\n"
+        f"    select\n        '{domain}' as domain_name,\n        _partition_date as export_day,\n"
         f"        {_day(table, column)} as touched_day\n"
         f"    from {{{{ source('{table.source}', '{table.name}') }}}}\n"
         f"    where {LOADED}"
@@ -88,7 +88,7 @@ order_references as (
 orders as (
 
     select
-        'orders' as domain,
+        'orders' as domain_name,
         order_references.export_day,
         {{{{ shop_date('placed.placed_at') }}}} as touched_day
     from order_references
@@ -111,18 +111,34 @@ timed as (
 
 touched as (
 
-    select domain, export_day, touched_day from web
+    select
+        domain_name,
+        export_day,
+        touched_day
+    from web
     union all
-    select domain, export_day, touched_day from orders
+    select
+        domain_name,
+        export_day,
+        touched_day
+    from orders
     union all
-    select domain, export_day, touched_day from inventory
+    select
+        domain_name,
+        export_day,
+        touched_day
+    from inventory
     union all
-    select domain, export_day, touched_day from timed
+    select
+        domain_name,
+        export_day,
+        touched_day
+    from timed
 
 )
 
 select distinct
-    domain,
+    domain_name,
     export_day,
     touched_day
 from touched
@@ -141,7 +157,7 @@ def touched_days_yaml() -> str:
         ),
         "columns": [
             {
-                "name": "domain",
+                "name": "domain_name",
                 "description": "Domain of facts: web, orders, inventory or any.",
                 "data_tests": [
                     "not_null",
@@ -166,7 +182,7 @@ def touched_days_yaml() -> str:
         "data_tests": [
             {
                 "unique_combination": {
-                    "arguments": {"columns": ["domain", "export_day", "touched_day"]}
+                    "arguments": {"columns": ["domain_name", "export_day", "touched_day"]}
                 }
             }
         ],
