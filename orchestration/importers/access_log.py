@@ -98,6 +98,7 @@ def import_access_log(
     warehouse_site = _site_url()
     for path in sorted(inputs):
         con = duckdb.connect()
+        con.execute("set enable_progress_bar = false")
         try:
             con.execute(
                 f"""create temporary table parsed as

@@ -271,6 +271,7 @@ def import_ga4(inputs: list[Path], landing: Path, report: Report | None = None) 
     table = load_contract().table("web", "events")
     for path in input_files(inputs):
         con = duckdb.connect()
+        con.execute("set enable_progress_bar = false")
         try:
             relation = _relation(con, path)
             con.execute(f"create temporary table judged as {_judged(relation)}")
