@@ -11,7 +11,8 @@ headline. Everything else is generated from it by ``make sources`` and drift-tes
 * ``macros/indicator_catalog_entries.sql``, the catalog as data dbt reads while parsing;
 * one dbt model per source mart, ``fct_indicator_values__<mart>``, which computes that
   mart's indicators (the SQL is rendered in the model: ``dbt compile`` shows it), and its
-  documentation; ``fct_indicator_values`` unions them.
+  documentation; ``fct_indicator_values`` unions them;
+* the documentation of ``kpi_overview``, one column per headline indicator.
 
 A wrong entry fails with the file, the indicator and the rule it breaks.
 """
@@ -41,8 +42,8 @@ REQUIRED = (
     "date_column", "raw_tables", "numerator", "grains", "direction", "alert", "runbook",
 )  # fmt: skip
 OPTIONAL = (
-    "sub_family", "denominator", "volume", "slices", "has_total", "parent_codes", "relation",
-    "headline",
+    "sub_family", "denominator", "volume", "slices", "has_total", "parent_codes",
+    "decomposition", "headline",
 )  # fmt: skip
 #: The seed's columns, in order (one row per indicator).
 CSV_COLUMNS = (
@@ -87,6 +88,18 @@ def _check(path: Path, entry: dict) -> None:
         _fail(path, code, f"alert rule {entry['alert'].get('rule')!r} not one of {ALERT_RULES}")
     if not entry.get("has_total", True) and not entry.get("slices"):
         _fail(path, code, "an indicator without a shop-wide total needs slices")
+    decomposition = entry.get("decomposition")
+    if decomposition is not None and (
+        set(decomposition) != {"chain", "factors"}
+        or len(decomposition["chain"]) != 3
+        or len(decomposition["factors"]) != 3
+        or decomposition["chain"][-1] != code
+    ):
+        _fail(
+            path,
+            code,
+            "decomposition is a chain of 3 measures ending in the indicator and 3 factors",
+        )
     for table in entry["raw_tables"]:
         if table.count(".") != 1:
             _fail(path, code, f"raw table {table!r} is not source.table")
@@ -141,6 +154,14 @@ def _number(value: float | int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _relation(entry: dict) -> str:
+    """How a decomposed indicator breaks into its drivers: m3 = m1 × (m2 / m1) × (m3 / m2)."""
+    if "decomposition" not in entry:
+        return ""
+    first, second, third = entry["decomposition"]["chain"]
+    return f"{third} = {first} × ({second} / {first}) × ({third} / {second})"
+
+
 def csv_row(entry: dict) -> dict[str, str]:
     """The seed row of an entry (lists ';'-separated, a slice name:expression)."""
     alert = entry["alert"]
@@ -169,7 +190,7 @@ def csv_row(entry: dict) -> dict[str, str]:
         "lower_bound": _number(alert.get("lower_bound")),
         "upper_bound": _number(alert.get("upper_bound")),
         "parent_codes": ";".join(entry.get("parent_codes", [])),
-        "relation": entry.get("relation", ""),
+        "relation": _relation(entry),
         "runbook": entry["runbook"],
         "headline": "true" if entry.get("headline") else "false",
     }
@@ -219,6 +240,7 @@ def _macro_entry(entry: dict) -> dict:
         "has_total": entry.get("has_total", True),
         "grains": entry["grains"],
         "headline": bool(entry.get("headline")),
+        "decomposition": entry.get("decomposition"),
     }
 
 
@@ -230,7 +252,8 @@ def catalog_macro(catalog: list[dict]) -> str:
         "{% macro indicator_catalog() -%}",
         "    {#- Every indicator of the catalog (families in order, then file order): code,",
         "        family, aggregation, source mart and date column, expressions, slices",
-        "        (name, expression), has_total, grains, headline. -#}",
+        "        (name, expression), has_total, grains, headline, decomposition (chain of",
+        "        three measures, factor names) or none. -#}",
         "    {{ return([",
     ]
     lines += [f"        {_jinja(_macro_entry(entry))}," for entry in catalog]
@@ -299,6 +322,36 @@ def parts_yaml(catalog: list[dict]) -> str:
     return f"# {HEADER}\n{body}"
 
 
+def kpi_overview_yaml(catalog: list[dict]) -> str:
+    """The docs of kpi_overview: one column per headline indicator."""
+    columns = [
+        {"name": "grain", "description": "day, week or month."},
+        {"name": "period_start", "description": "First day of the period."},
+        {"name": "period_end", "description": "Last day of the period."},
+    ]
+    columns += [
+        {
+            "name": entry["code"],
+            "description": f"{entry['name_en']} ({entry['name_zh']}), unit {entry['unit']}.",
+        }
+        for entry in catalog
+        if entry.get("headline")
+    ]
+    model = {
+        "name": "kpi_overview",
+        "description": (
+            "KPI overview for BI dashboards (核心指标总览): one row per grain and period, one "
+            "column per headline indicator of the catalog (headline: true), shop-wide values "
+            "of fct_indicator_values."
+        ),
+        "columns": columns,
+    }
+    body = yaml.safe_dump(
+        {"version": 2, "models": [model]}, sort_keys=False, allow_unicode=True, width=100
+    )
+    return f"# {HEADER}\n{body}"
+
+
 def generated_files(project_root: Path = PROJECT_ROOT) -> dict[Path, str]:
     """Every file generated from the catalog, by path."""
     catalog = load_catalog(project_root / "models" / "marts" / "indicators" / "catalog")
@@ -307,6 +360,7 @@ def generated_files(project_root: Path = PROJECT_ROOT) -> dict[Path, str]:
         project_root / "seeds" / "indicator_catalog.csv": catalog_csv(catalog),
         project_root / "macros" / "indicator_catalog_entries.sql": catalog_macro(catalog),
         parts / f"_{VALUES_MODEL}__parts.yml": parts_yaml(catalog),
+        parts.parent / "_kpi_overview.yml": kpi_overview_yaml(catalog),
     }
     for source_model in source_models(catalog):
         files[parts / f"{part_model(source_model)}.sql"] = part_sql(source_model, catalog)

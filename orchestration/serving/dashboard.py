@@ -53,40 +53,19 @@ import jinja2
 import vl_convert
 from markupsafe import Markup
 
+from orchestration.indicator_catalog import families as catalog_families
 from orchestration.publish import published_dir
 from orchestration.settings import PROJECT_ROOT
 
 TEMPLATES = Path(__file__).parent / "templates"
 GRAINS = ("day", "week", "month")
 
-#: The indicator families in the order of the indicator system: code, English, Chinese.
-FAMILIES = (
-    ("site_operations", "Site operations", "网站运营指标"),
-    ("operating_environment", "Operating environment", "经营环境指标"),
-    ("sales", "Sales performance", "销售业绩指标"),
-    ("marketing", "Marketing activity", "营销活动指标"),
-    ("customer_value", "Customer value", "客户价值指标"),
+#: The indicator families (code, English and Chinese name) in their order, from the catalog
+#: (models/marts/indicators/catalog/); each family's headline indicators are those the
+#: catalog flags headline (reference.indicator_catalog.headline), in catalog order.
+FAMILIES = tuple(
+    (family["code"], family["name_en"], family["name_zh"]) for family in catalog_families()
 )
-
-#: Headline indicators of each family (catalog codes), shown as tiles with a trend chart:
-#: every column of the marts.kpi_overview view, and a few more so that each family has some.
-HEADLINES = {
-    "site_operations": (
-        "visits", "unique_visitors", "new_visitors", "bounce_rate", "order_conversion_rate",
-        "return_rate", "order_to_receipt_h",
-    ),
-    "operating_environment": (
-        "site_availability", "page_load_p95_ms", "sku_diversity", "market_share",
-    ),
-    "sales": (
-        "gmv", "net_sales", "total_orders", "valid_orders", "valid_order_rate", "aov",
-        "gross_margin",
-    ),
-    "marketing": ("marketing_cost", "roi", "roas", "ctr", "campaign_orders"),
-    "customer_value": (
-        "new_customers", "returning_customers", "cac", "new_customer_aov", "visit_to_order_rate",
-    ),
-}  # fmt: skip
 
 #: Ratios that read as multiples (3.41×) rather than as percentages.
 MULTIPLES = frozenset({"pv_per_uv", "roas", "inventory_turnover"})
@@ -140,6 +119,7 @@ class Indicator:
     direction: str
     grains: tuple[str, ...]
     has_total: bool
+    headline: bool = False
 
     @property
     def as_percent(self) -> bool:
@@ -291,9 +271,8 @@ def _read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                 "chart": _trend(con, indicator, last_day, alerted),
             }
             for indicator, figures in rows
-            if indicator.code in HEADLINES[code]
+            if indicator.headline
         ]
-        headlines.sort(key=lambda tile: HEADLINES[code].index(tile["indicator"].code))
         families.append(
             {
                 "code": code,
@@ -334,12 +313,15 @@ def _catalog(con: duckdb.DuckDBPyConnection) -> list[Indicator]:
     rows = con.execute(
         """
         select indicator_code, family, sub_family, name_en, name_zh, definition, unit,
-               direction, grains, has_total
+               direction, grains, has_total, headline
         from reference.indicator_catalog
         order by rowid
         """
     ).fetchall()
-    return [Indicator(*row[:8], grains=tuple(row[8].split(";")), has_total=row[9]) for row in rows]
+    return [
+        Indicator(*row[:8], grains=tuple(row[8].split(";")), has_total=row[9], headline=row[10])
+        for row in rows
+    ]
 
 
 def _periods(con: duckdb.DuckDBPyConnection, first_day: dt.date, last_day: dt.date) -> list[Period]:

@@ -1,16 +1,16 @@
-{#- Parents and the chain of additive measures m1 → m2 → m3 they break into:
-    parent = m3 = m1 × (m2 / m1) × (m3 / m2), with the drivers' names in that order. -#}
-{%- set parents = [
-    {'code': 'gmv', 'chain': ['visits', 'total_orders', 'gmv'],
-     'factors': ['visits', 'orders_per_visit', 'gmv_per_order']},
-    {'code': 'net_sales', 'chain': ['visits', 'valid_orders', 'net_sales'],
-     'factors': ['visits', 'site_order_conversion_rate', 'aov']},
-    {'code': 'gross_profit', 'chain': ['valid_orders', 'net_sales', 'gross_profit'],
-     'factors': ['valid_orders', 'aov', 'gross_margin']},
-] -%}
-{%- set measures = [
-    'visits', 'total_orders', 'valid_orders', 'gmv', 'net_sales', 'gross_profit'
-] -%}
+{#- The decomposed indicators of the catalog (key decomposition): each breaks into a chain
+    of additive measures m1 → m2 → m3, parent = m3 = m1 × (m2 / m1) × (m3 / m2), with the
+    drivers' names in that order. -#}
+{%- set parents = [] -%}
+{%- set measures = [] -%}
+{%- for entry in indicator_catalog() if entry['decomposition'] -%}
+    {%- do parents.append({'code': entry['indicator_code'],
+        'chain': entry['decomposition']['chain'],
+        'factors': entry['decomposition']['factors']}) -%}
+    {%- for measure in entry['decomposition']['chain'] if measure not in measures -%}
+        {%- do measures.append(measure) -%}
+    {%- endfor -%}
+{%- endfor -%}
 -- Driver decomposition (指标拆解): the change of gmv, net sales and gross profit between a
 -- period and the one before (a day and the same weekday a week earlier, a week and the
 -- previous week, a month and the previous month), in total and per attributed channel,

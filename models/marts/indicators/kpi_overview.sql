@@ -1,12 +1,10 @@
-{%- set headlines = [
-    'gmv', 'net_sales', 'total_orders', 'valid_orders', 'valid_order_rate', 'aov',
-    'gross_margin', 'visits', 'unique_visitors', 'new_visitors', 'bounce_rate',
-    'order_conversion_rate', 'new_customers', 'returning_customers', 'cac', 'marketing_cost',
-    'roi', 'return_rate', 'order_to_receipt_h', 'site_availability',
-] -%}
+{#- The headline indicators: those the catalog flags headline, in catalog order. -#}
+{%- set headlines = indicator_catalog() | selectattr('headline') | map(attribute='indicator_code')
+    | list -%}
 {{ config(materialized='view') }}
 -- KPI overview for BI (核心指标总览): one row per grain (day, week, month) and period, one
--- column per headline indicator (shop-wide totals of fct_indicator_values).
+-- column per headline indicator of the catalog (headline: true), shop-wide values of
+-- fct_indicator_values.
 with indicator_values as (
 
     select * from {{ ref('fct_indicator_values') }}
