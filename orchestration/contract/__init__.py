@@ -62,6 +62,8 @@ class ContractDefinitionError(ValueError):
 
 
 PII_TREATMENTS = ("hash", "mask", "drop")
+SIGNS = ("positive", "non_negative")
+NUMBER_TYPES = ("integer", "double", "decimal")
 SEVERITIES = ("error", "warn")
 
 
@@ -80,6 +82,19 @@ class Column:
     values_from: str | None = None
     # the CSV texts that mean null in this column (none given: its source's null_values)
     null_values: tuple[str, ...] | None = None
+    # a text that may hold line breaks and tabs (free text): any other text column holding
+    # a control character is refused at the ingest
+    multiline: bool = False
+    # the sign of a number: positive (> 0) or non_negative (>= 0); money is non_negative
+    # unless it says otherwise. Checked by the raw gate, the rows named.
+    sign: str | None = None
+    # the largest value a number may take (a rate's 1), checked with the sign
+    maximum: float | None = None
+
+    @property
+    def sign_rule(self) -> str | None:
+        """The sign the raw gate checks: the declared one, or money's non_negative."""
+        return self.sign or ("non_negative" if self.type == "decimal" else None)
 
     @property
     def staging_name(self) -> str:
@@ -107,15 +122,15 @@ class Table:
     # materialization of its staging model: view, table, or incremental (by the shop-local
     # day of event_time; the days its loads touched are rebuilt, see macro touched_days)
     staging: str = "view"
+    # money columns in the currency of the row's order (orders.currency): staging converts
+    # them to the reporting currency and keeps the delivered amount as <column>_original
+    order_currency_amounts: bool = False
     # the shop must deliver it (the order system): a run stops while it has never arrived;
     # any other table is optional, and the indicators that need it are then not available
     required: bool = False
     # a table with daily traffic: the least share of its expected daily rows a day may hold
     # (the raw gate's volume rule; also gives it the freshness and export-day rules)
     volume_floor: float | None = None
-    # money columns in the currency of the row's order (orders.currency): staging converts
-    # them to the reporting currency and keeps the delivered amount as <column>_original
-    order_currency_amounts: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -285,6 +300,9 @@ def _column(raw: dict) -> Column:
         references_severity=raw.get("references_severity", "error"),
         values_from=raw.get("values_from"),
         null_values=None if "null_values" not in raw else tuple(map(str, raw["null_values"])),
+        multiline=bool(raw.get("multiline", False)),
+        sign=raw.get("sign"),
+        maximum=raw.get("maximum"),
     )
 
 
@@ -329,6 +347,15 @@ def _validate(contract: Contract) -> None:
                     )
                 if column.references_severity not in SEVERITIES:
                     raise ContractDefinitionError(f"{where}.{column.name}: bad severity")
+                if (column.sign is not None or column.maximum is not None) and (
+                    column.type not in NUMBER_TYPES or column.sign not in (None, *SIGNS)
+                ):
+                    raise ContractDefinitionError(
+                        f"{where}.{column.name}: sign (one of {SIGNS}) and maximum are for "
+                        f"numbers ({', '.join(NUMBER_TYPES)})"
+                    )
+                if column.multiline and column.type != "string":
+                    raise ContractDefinitionError(f"{where}.{column.name}: multiline is for text")
             referenced = [*table.primary_key, table.event_time, table.updated_at]
             for name in filter(None, referenced):
                 if name not in names:
@@ -390,9 +417,9 @@ def _load_contract(path: Path, settings: Path) -> Contract:
                 event_time=table.get("event_time"),
                 updated_at=table.get("updated_at"),
                 staging=table.get("staging", "view"),
+                order_currency_amounts=bool(table.get("order_currency_amounts", False)),
                 required=bool(table.get("required", False)),
                 volume_floor=table.get("volume_floor"),
-                order_currency_amounts=bool(table.get("order_currency_amounts", False)),
             )
             for table_name, table in source["tables"].items()
         )

@@ -23,7 +23,14 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from orchestration.contract import ARROW_TYPES, Column, Source, Table, load_contract
+from orchestration.contract import (
+    ARROW_TYPES,
+    WAREHOUSE_TYPES,
+    Column,
+    Source,
+    Table,
+    load_contract,
+)
 
 
 @dataclass
@@ -58,12 +65,48 @@ _COMPATIBLE = {
     "date": (pa.types.is_date,),
 }
 
+#: A number as a CSV text holds it: a sign, digits and a '.' decimal point, nothing else (a
+#: decimal comma, a thousands separator, a currency symbol or code, '1_000' are refused: read
+#: loosely, '1,234' and '12,50' have no single meaning).
+_NUMBER_TEXT = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)"
+#: A timestamp as a CSV text holds it: ISO 8601 date and time (seconds and up to 6 decimals
+#: optional), then 'Z' or a numeric UTC offset (+08:00, +0800, +08); no offset means UTC, the
+#: contract's convention. A zone name or abbreviation is refused ('CST' is China's UTC+8 to
+#: the shop and US Central time to a parser), and so is a date alone.
+_TIMESTAMP_TEXT = (
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?"
+    "(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"
+)
+
 #: SQL condition that a text value (``{v}``) of a CSV column must meet for each contract type.
 _TEXT_IS_VALID = {
     "integer": "regexp_full_match(trim({v}), '[+-]?[0-9]+') "
     "and try_cast({v} as bigint) is not null",
-    "timestamp": "try_cast({v} as timestamptz) is not null",
+    "decimal": f"regexp_full_match(trim({{v}}), '{_NUMBER_TEXT}') "
+    f"and try_cast({{v}} as {WAREHOUSE_TYPES['decimal']}) is not null",
+    "double": f"regexp_full_match(trim({{v}}), '{_NUMBER_TEXT}([eE][+-]?[0-9]+)?') "
+    "and try_cast({v} as double) is not null",
+    "timestamp": f"regexp_full_match(trim({{v}}), '{_TIMESTAMP_TEXT}') "
+    "and try_cast({v} as timestamptz) is not null",
 }
+
+#: What a CSV text of each type must look like, told with a refused value.
+_TEXT_SHAPES = {
+    "integer": "digits only, no separator",
+    "decimal": "digits and a '.' decimal point, no thousands separator, currency or exponent",
+    "double": "digits, a '.' decimal point and an optional exponent, no thousands separator",
+    "timestamp": "ISO 8601 with 'Z' or a numeric UTC offset, e.g. 2025-06-15 10:00:00+08:00; "
+    "none means UTC",
+    "boolean": "true/false, t/f, yes/no, y/n or 1/0",
+    "date": "YYYY-MM-DD",
+}
+
+#: Characters no text value holds unless its column is ``multiline`` (which may hold tab,
+#: line feed and carriage return): the C0 and C1 control characters, DEL and the byte-order
+#: mark U+FEFF (a second file's mark inside a concatenated export). A NUL ends a string in
+#: many readers downstream; any of them makes two equal-looking keys or names differ.
+_CONTROL = r"\x00-\x1f\x7f\x{80}-\x{9f}\x{feff}"
+_CONTROL_BUT_LINES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{80}-\x{9f}\x{feff}"
 
 #: Decimal places the contract's money type keeps (decimal(18, 2)): more would be rounded.
 MONEY_SCALE = ARROW_TYPES["decimal"].scale
@@ -83,6 +126,25 @@ class ValueRule:
     breaks: Callable[[Column, str], str]
     #: what is wrong with a value that breaks it: "value '7.825' <says>"
     says: Callable[[Column], str]
+
+
+def _not_finite(column: Column, file_format: str) -> str:
+    """NaN, Infinity or -Infinity in any spelling ('nan', 'INF', '-Infinity'): a CSV text that
+    reads as one, or a Parquet float holding one."""
+    number = "try_cast({v} as double)" if file_format == "csv" else "cast({v} as double)"
+    return f"isnan({number}) or isinf({number})"
+
+
+def _holds_control(column: Column, file_format: str) -> str:
+    characters = _CONTROL_BUT_LINES if column.multiline else _CONTROL
+    return f"regexp_matches({{v}}, '[{characters}]')"
+
+
+def _unparseable_says(column: Column) -> str:
+    shape = _TEXT_SHAPES.get(column.type)
+    return f"is not a {_type_label(column)}" + (
+        f" (a CSV {column.type} is {shape})" if shape else ""
+    )
 
 
 def _text_breaks_type(column: Column, file_format: str) -> str:
@@ -105,10 +167,29 @@ def _decimals_beyond_scale(column: Column, file_format: str) -> str:
 
 VALUE_RULES = (
     ValueRule(
+        "non_finite_number",
+        lambda column, file_format: (
+            column.type in ("double", "decimal")
+            or (file_format == "csv" and column.type == "integer")
+        ),
+        _not_finite,
+        lambda column: f"is not a finite number: {_type_label(column)} holds finite values only",
+    ),
+    ValueRule(
         "unparseable_value",
         lambda column, file_format: file_format == "csv" and column.type != "string",
         _text_breaks_type,
-        lambda column: f"is not a {_type_label(column)}",
+        _unparseable_says,
+    ),
+    ValueRule(
+        "control_character",
+        lambda column, file_format: column.type == "string",
+        _holds_control,
+        lambda column: (
+            "holds a control character (NUL, escape, a byte-order mark …)"
+            + ("" if column.multiline else " or a line break or tab")
+            + "; a column that may hold line breaks and tabs declares multiline: true"
+        ),
     ),
     ValueRule(
         "over_precise_money",
@@ -225,6 +306,9 @@ def _read_csv(path: Path, table: Table, encoding: str, file: str) -> pa.Table:
         # applied per column (_without_null_tokens)
         return pa_csv.read_csv(
             io.BytesIO(text.encode("utf-8")),
+            # a quoted field may hold a line break (a multiline column keeps it, any other
+            # column's control_character rule names it): never a record split in two
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.string() for name in header},
                 strings_can_be_null=False,

@@ -9,7 +9,9 @@ Rules per raw table, for the rows of the checked export days:
   delivered as changes must not repeat a key *version*);
 - no other column the contract does not declare ``nullable`` holds a null;
 - enum columns hold only the contract's accepted values;
-- money columns are neither negative nor absurd (≥ 10 million CNY on one row);
+- numbers hold the sign and maximum the contract gives them (a quantity positive, stock
+  not negative, a rate at most 1); money is never negative unless the contract says
+  otherwise, nor absurd (≥ 10 million CNY on one row); the rows that break it are named;
 - the time that dates a record (its event time, or its version time for tables delivered as
   changes) is neither before the shop opened nor in the future of its export day;
 - foreign keys whose contract severity is ``error`` find their record (across sources);
@@ -149,16 +151,8 @@ def _column_rules(table: Table, column: Column) -> list[Rule]:
                 f"{name} is not null and {name} not in ({_quoted(column.accepted_values)})",
             )
         )
-    if column.type == "decimal":
-        # third-party market sizes are legitimately huge: only the sign is checked there
-        ceiling = "" if table.source == "market" else f" or {name} >= {ABSURD_AMOUNT}"
-        rules.append(
-            _row_rule(
-                f"bad_amount_{name}",
-                f"{name} is not negative" + (f" nor ≥ {ABSURD_AMOUNT:,}" if ceiling else ""),
-                f"{name} < 0{ceiling}",
-            )
-        )
+    if column.sign_rule or column.maximum is not None:
+        rules.append(_domain_rule(table, column))
     if column.type == "timestamp" and name in (table.event_time, table.updated_at):
         rules.append(
             _row_rule(
@@ -169,6 +163,51 @@ def _column_rules(table: Table, column: Column) -> list[Rule]:
             )
         )
     return rules
+
+
+#: SQL that a value breaks, and how the rule says it, for each sign of the contract.
+_SIGNS = {
+    "positive": ("{v} <= 0", "positive (> 0)"),
+    "non_negative": ("{v} < 0", "not negative"),
+}
+
+
+def _named_rows(table: Table, predicate: str, what: str) -> str:
+    """A rule's detail query: a line per checked row meeting the predicate, naming it by its
+    key and export day, then ``what`` (SQL text)."""
+    key = " || ', ' || ".join(
+        f"'{name}=' || coalesce(cast({name} as varchar), 'null')" for name in table.primary_key
+    )
+    return f"""
+        select {key} || ' (export day ' || _partition_date || '): ' || {what} as detail
+        from checked where {predicate}
+    """
+
+
+def _domain_rule(table: Table, column: Column) -> Rule:
+    """The contract's domain of a number (its ``sign`` and ``maximum``; money is never
+    negative nor absurd, ≥ 10 million on one row, except third-party market sizes): money's
+    rule is bad_amount_<column>, any other number's bad_value_<column>."""
+    name = column.name
+    breaks, says = [], []
+    if column.sign_rule:
+        sql, told = _SIGNS[column.sign_rule]
+        breaks.append(sql.replace("{v}", name))
+        says.append(told)
+    if column.maximum is not None:
+        breaks.append(f"{name} > {column.maximum}")
+        says.append(f"at most {column.maximum:g}")
+    if column.type == "decimal" and table.source != "market":
+        breaks.append(f"{name} >= {ABSURD_AMOUNT}")
+        says.append(f"below {ABSURD_AMOUNT:,}")
+    predicate = f"{name} is not null and ({' or '.join(breaks)})"
+    rule = _row_rule(
+        f"bad_{'amount' if column.type == 'decimal' else 'value'}_{name}",
+        f"{name} is {' and '.join(says)} (contract: sign and maximum of "
+        f"{table.source}.{table.name}.{name})",
+        predicate,
+    )
+    return replace(rule, detail=_named_rows(table, predicate, f"'{name} ' || {name}"))
 
 
 def _key_rules(table: Table) -> list[Rule]:

@@ -17,6 +17,7 @@ import pytest
 from orchestration.contract import load_contract
 from orchestration.contract.landing import to_contract_table, write_landing_file
 from orchestration.ingest import ingest
+from orchestration.ingest.checks import ContractViolation, read_landing_file
 from orchestration.tests.damage import drop_csv_column, replace_in_csv
 from orchestration.tests.warehouse import query
 
@@ -288,6 +289,95 @@ BAD_FILES = {
         "orders",
         "[malformed_csv] row 4: line 5 has 1 field(s) where the header has 15: '   '",
     ),
+    # numbers are finite, whatever the spelling
+    "NaN in a money column": (
+        lambda landing: replace_in_csv(_orders_file(landing), ",111.00,", ",NaN,", "gbk"),
+        "orders",
+        "[non_finite_number] column 'order_total' row 2: value 'NaN' is not a finite number: "
+        "decimal (decimal(18, 2)) holds finite values only",
+    ),
+    "-inf in a money column": (
+        lambda landing: replace_in_csv(
+            _orders_file(landing), ",10.00,112.00,", ",-inf,112.00,", "gbk"
+        ),
+        "orders",
+        "[non_finite_number] column 'shipping_fee' row 3: value '-inf' is not a finite number",
+    ),
+    "Infinity in a Parquet float": (
+        lambda landing: pq.write_table(
+            to_contract_table(ORDERS, orders_data(DAY2, n=3)).set_column(
+                7, "order_total", pa.array([110.0, float("inf"), 112.0])
+            ),
+            ORDERS.landing_dir(landing, DAY2) / "part-0001.parquet",
+        ),
+        "orders",
+        "part-0001.parquet: [non_finite_number] column 'order_total' row 2: value 'inf' is not "
+        "a finite number",
+    ),
+    # text holds no control character
+    "a NUL inside a quoted text": (
+        lambda landing: replace_in_csv(
+            _orders_file(landing), '"双11大促"', '"双11\x00大促"', "gbk"
+        ),
+        "orders",
+        "[control_character] column 'campaign_code' row 1: value '双11\\x00大促' holds a "
+        "control character (NUL, escape, a byte-order mark …) or a line break or tab",
+    ),
+    "a quoted line break in a text that is not multiline": (
+        lambda landing: replace_in_csv(_orders_file(landing), '"alipay"', '"ali\r\npay"', "gbk"),
+        "orders",
+        "[control_character] column 'payment_method' row 1: value 'ali\\r\\npay' holds",
+    ),
+    # shapes of numbers and times that have no single meaning
+    "a decimal comma": (
+        lambda landing: replace_in_csv(_orders_file(landing), ",111.00,", ',"111,00",', "gbk"),
+        "orders",
+        "[unparseable_value] column 'order_total' row 2: value '111,00' is not a decimal "
+        "(decimal(18, 2)) (a CSV decimal is digits and a '.' decimal point, no thousands "
+        "separator, currency or exponent)",
+    ),
+    "a thousands separator": (
+        lambda landing: replace_in_csv(_orders_file(landing), ",111.00,", ',"1,111.00",', "gbk"),
+        "orders",
+        "[unparseable_value] column 'order_total' row 2: value '1,111.00' is not a decimal",
+    ),
+    "a currency symbol": (
+        lambda landing: replace_in_csv(_orders_file(landing), ",111.00,", ",￥111.00,", "gbk"),
+        "orders",
+        "[unparseable_value] column 'order_total' row 2: value '￥111.00' is not a decimal",
+    ),
+    "money in scientific notation": (
+        # 1.11055e2 would be cast, silently, to 111.06
+        lambda landing: replace_in_csv(_orders_file(landing), ",111.00,", ",1.11055e2,", "gbk"),
+        "orders",
+        "[unparseable_value] column 'order_total' row 2: value '1.11055e2' is not a decimal",
+    ),
+    "a time-zone abbreviation": (
+        # 'CST' is China's UTC+8 to the shop and US Central time to a parser
+        lambda landing: replace_in_csv(
+            _orders_file(landing), "2025-03-02 00:01:00.000000Z", "2025-03-02 08:01:00 CST", "gbk"
+        ),
+        "orders",
+        "[unparseable_value] column 'placed_at' row 2: value '2025-03-02 08:01:00 CST' is not a "
+        "timestamp (timestamp) (a CSV timestamp is ISO 8601 with 'Z' or a numeric UTC offset",
+    ),
+    "a date where a timestamp is due": (
+        lambda landing: replace_in_csv(
+            _orders_file(landing), "2025-03-02 00:01:00.000000Z", "2025-03-02", "gbk"
+        ),
+        "orders",
+        "[unparseable_value] column 'placed_at' row 2: value '2025-03-02' is not a timestamp",
+    ),
+    "nanoseconds the contract type would cut": (
+        lambda landing: replace_in_csv(
+            _orders_file(landing),
+            "2025-03-02 00:01:00.000000Z",
+            "2025-03-02 00:01:00.0000001Z",
+            "gbk",
+        ),
+        "orders",
+        "[unparseable_value] column 'placed_at' row 2: value '2025-03-02 00:01:00.0000001Z'",
+    ),
 }
 
 
@@ -449,3 +539,54 @@ def test_a_utf8_byte_order_mark_is_accepted_in_a_utf8_source(
     assert [r[:4] for r in raw_rows(database, "warehouses")] == [
         ("wh_sh", "华东仓", "华东", "上海")
     ]
+
+
+def _read(path: Path, table=ORDERS) -> pa.Table:
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    return read_landing_file(con, path, table, path.name)
+
+
+def test_export_shapes_that_parse_to_the_same_values(landing: Path) -> None:
+    """Windows line endings, 'T' and an explicit UTC offset, spaces around a number, a
+    positive sign, booleans as yes/no: the same rows as the file as the shop writes it."""
+    path = _orders_file(landing)
+    clean = _read(path)
+    text = path.read_text(encoding="gbk")
+    for old, new in [
+        ("2025-03-02 00:00:00.000000Z", "2025-03-02T08:00:00+08:00"),  # the same instant
+        ("2025-03-02 00:01:00.000000Z", "2025-03-01 19:01:00-0500"),
+        (",111.00,", ", +111.0 ,"),
+        (",false,false\n", ",no,N\n"),
+    ]:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_bytes(text.replace("\n", "\r\n").encode("gbk"))
+    assert b"\r\n" in path.read_bytes()
+    shaped = _read(path)
+    assert shaped.equals(clean)
+    assert shaped.column("placed_at").to_pylist()[:2] == [
+        dt.datetime(2025, 3, 2, 0, 0),
+        dt.datetime(2025, 3, 2, 0, 1),
+    ]
+    assert shaped.column("order_total").to_pylist() == [Decimal("110.00"), Decimal("111.00")]
+
+
+def test_a_multiline_column_keeps_quoted_line_breaks(landing: Path) -> None:
+    """A column declared multiline holds line breaks and tabs (never a NUL); another holding
+    one is refused (BAD_FILES)."""
+    campaign = ORDERS.column("campaign_code")
+    table = dataclasses.replace(
+        ORDERS,
+        columns=tuple(
+            dataclasses.replace(c, multiline=True) if c == campaign else c for c in ORDERS.columns
+        ),
+    )
+    path = _orders_file(landing)
+    replace_in_csv(path, '"双11大促"', '"双11\r\n\t大促"', "gbk")
+    assert _read(path, table).column("campaign_code").to_pylist() == ["双11\r\n\t大促", "双11大促"]
+    replace_in_csv(path, '"双11大促"', '"双11\x00大促"', "gbk")
+    with pytest.raises(
+        ContractViolation, match=r"\[control_character\] column 'campaign_code' row 2"
+    ):
+        _read(path, table)
