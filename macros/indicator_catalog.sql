@@ -158,11 +158,7 @@
         before the first its domain's loads touched (meta.rebuilt_by_day: the web facts
         change from the day of the new events, not from that of the oldest late delivery);
         any other mart, the loads of orders and of any raw row with an event time (which
-        covers the web and inventory facts' days). While parsing (an empty graph) the
-        latter, whose touched days are the model's parents either way. -#}
-    {%- if not execute -%}
-        {{ return(["orders", "any"]) }}
-    {%- endif -%}
+        covers the web and inventory facts' days). -#}
     {%- set node = graph.nodes.values() | selectattr("resource_type", "equalto", "model")
         | selectattr("name", "equalto", source_model) | first -%}
     {%- set rebuilt = (node.config.meta or {}).get("rebuilt_by_day") -%}
@@ -174,10 +170,11 @@
         indicator_scans), each its own aggregation over the mart, unioned. An incremental
         run recomputes the periods from indicator_rebuild_from() of the mart's domain on
         (the model's unique key, grain and period, replaces them). rebuild_from() is
-        rendered while parsing too, so the touched days are among the model's parents. -#}
-    {%- set domain = indicator_domain(source_model) -%}
-    {%- do rebuild_from(domain) -%}
-    {%- set first_day = indicator_rebuild_from(domain) if is_incremental() else none -%}
+        rendered on every run, parsing included, so the touched days are among the model's
+        parents whatever the mart's domain. -#}
+    {%- do rebuild_from(["orders", "any"]) -%}
+    {%- set first_day = indicator_rebuild_from(indicator_domain(source_model))
+        if is_incremental() else none -%}
     {%- for scan in indicator_scans(source_model) %}
     select {{ indicator_value_columns() }}
     from (
