@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -177,6 +178,58 @@ def the_day_before_refused(landing: Path) -> None:
     refused = run_days(day, day)
     assert not refused.success
     assert any("bad_amount_amount" in line for line in problems(refused))
+
+
+def nan_paid_amount(data: pa.Table) -> pa.Table:
+    """A successful payment's amount exported as NaN."""
+    return set_value(as_text("amount")(data), "amount", first_row(data, "status", "success"), "NaN")
+
+
+def non_finite_commission_rates(landing: Path) -> None:
+    """Two partnerships re-exported with their commission rate as NaN and as Infinity."""
+    spec = load_contract().table("marketing", "campaigns")
+    day = max(d for d in _days_of(landing, spec) if d <= RERUN_DAY)
+    data = as_text("commission_rate")(read_landed_table(landing, "marketing", "campaigns", day))
+    rows = [i for i, t in enumerate(data.column("campaign_type").to_pylist()) if t == "partnership"]
+    assert len(rows) >= 2, rows
+    data = set_value(
+        set_value(data, "commission_rate", rows[0], "NaN"), "commission_rate", rows[1], "Infinity"
+    )
+    data = data.take(rows[:2])
+    updated = dt.datetime.combine(RERUN_DAY, dt.time(2))  # 10:00 shop time, that export day
+    data = map_column(data, "updated_at", lambda _: updated)
+    if day == RERUN_DAY:
+        landing_file(landing, "marketing", "campaigns", day).unlink()
+    write_landing_file(landing, spec, RERUN_DAY, data)
+
+
+def _days_of(landing: Path, spec) -> list[dt.date]:
+    table_dir = landing / spec.source / spec.name
+    return sorted(dt.date.fromisoformat(d.name.removeprefix("date=")) for d in table_dir.iterdir())
+
+
+def a_negative_quantity_with_matching_amounts(data: pa.Table) -> pa.Table:
+    """An order line's quantity -1, its line amount and the order total unchanged."""
+    return set_value(data, "quantity", 0, -1)
+
+
+def windows_export_in_shop_time(source: str, table: str) -> Callable[[Path], None]:
+    """The export re-saved by a Windows tool: CRLF line endings, and every timestamp written
+    in shop time with its explicit offset (+08:00) instead of UTC."""
+
+    def shop_time(match: re.Match) -> str:
+        utc = dt.datetime.fromisoformat(match.group(1)).replace(tzinfo=dt.UTC)
+        return utc.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat(sep=" ")
+
+    def damage(landing: Path) -> None:
+        path = landing_file(landing, source, table, RERUN_DAY)
+        encoding = encoding_of(source)
+        text = path.read_bytes().decode(encoding)
+        shaped = re.sub(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6})Z", shop_time, text)
+        assert shaped != text and "+08:00" in shaped
+        path.write_bytes(shaped.replace("\n", "\r\n").encode(encoding))
+
+    return damage
 
 
 @dataclass(frozen=True)
@@ -377,6 +430,64 @@ CATALOG = {
         "field(s) where the header has 4: '   '",
         table="warehouse_costs",
     ),
+    # values that no gate stopped before: a NaN, an Infinity, a NUL, a negative quantity
+    "a NaN amount of a successful payment": Defect(
+        change("shop", "payments", nan_paid_amount),
+        "STEP FAILED raw__payments",
+        "column 'amount' row ",  # … ': value 'NaN' is not a finite number'
+        table="payments",
+    ),
+    "commission rates re-exported as NaN and Infinity": Defect(
+        non_finite_commission_rates,
+        "STEP FAILED raw__campaigns",
+        "[non_finite_number] column 'commission_rate' row 1: value 'NaN' is not a finite number",
+        table="campaigns",
+    ),
+    "a negative quantity whose amounts still match": Defect(
+        change("shop", "order_lines", a_negative_quantity_with_matching_amounts),
+        "CHECK FAILED raw/order_lines:raw_suite",
+        f"(export day {RERUN_DAY}): quantity -1",
+        table="order_lines",
+    ),
+    "a NUL inside a quoted carrier name": Defect(
+        change("wms", "shipments", as_text_value("carrier", 0, "SF\x00Express")),
+        "STEP FAILED raw__shipments",
+        "[control_character] column 'carrier' row 1: value 'SF\\x00Express' holds a control "
+        "character",
+        table="shipments",
+    ),
+    # shapes of exports that have no single meaning: refused with file, column, row, value
+    "a decimal comma": Defect(
+        change("marketing", "ad_spend", as_text_value("cost", 0, "12,50")),
+        "STEP FAILED raw__ad_spend",
+        "[unparseable_value] column 'cost' row 1: value '12,50' is not a decimal",
+        table="ad_spend",
+    ),
+    "a thousands separator": Defect(
+        change("wms", "warehouse_costs", as_text_value("amount", 0, "1,250.00")),
+        "STEP FAILED raw__warehouse_costs",
+        "[unparseable_value] column 'amount' row 1: value '1,250.00' is not a decimal",
+        table="warehouse_costs",
+    ),
+    "a currency symbol": Defect(
+        change("wms", "shipments", as_text_value("shipping_cost", 0, "￥8.00")),
+        "STEP FAILED raw__shipments",
+        "[unparseable_value] column 'shipping_cost' row 1: value '￥8.00' is not a decimal",
+        table="shipments",
+    ),
+    "a time-zone abbreviation": Defect(
+        change("shop", "payments", as_text_value("attempted_at", 0, "2025-06-17 10:00:00 CST")),
+        "STEP FAILED raw__payments",
+        "[unparseable_value] column 'attempted_at' row 1: value '2025-06-17 10:00:00 CST' is "
+        "not a timestamp",
+        table="payments",
+    ),
+    "a quoted line break in a text": Defect(
+        change("shop", "products", as_text_value("product_name", 0, "line\nbreak")),
+        "STEP FAILED raw__products",
+        "[control_character] column 'product_name' row 1: value 'line\\nbreak' holds",
+        table="products",
+    ),
     # dbt tests (gates 2 and 3)
     "order lines that disagree with the order total": Defect(
         change("shop", "orders", lambda d: map_column(d, "items_amount", lambda a: a + 10)),
@@ -410,6 +521,9 @@ CATALOG = {
         f"REFUSED shop/orders/date={SHOP_START - dt.timedelta(days=1)} is not loaded: dated "
         f"before SHOP_FIRST_DAY ({SHOP_START})",
         table="orders",
+    ),
+    "Windows line endings and timestamps with a UTC offset": Defect(
+        windows_export_in_shop_time("shop", "payments"), HARMLESS, "", table="payments"
     ),
 }
 
