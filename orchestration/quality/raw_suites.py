@@ -23,8 +23,10 @@ Rules per raw table, for the rows of the checked export days:
   festival days of seed shopping_festivals), so the weeks after a peak are not compared with
   it, while a promotion day is compared with every day. Days the shop declares closed (its
   reference folder's closed_days.csv) are neither checked nor part of an expectation; a day
-  without an expectation passes. Each checked day is measured against its own history, so a
-  zero day in a backfill or full rebuild is caught too;
+  without an expectation passes, and so does a short day whose count is not improbable by
+  chance for its expectation (a Poisson tail of at least ``VOLUME_CHANCE``: quiet shops).
+  Each checked day is measured against its own history, so a zero day in a backfill or full
+  rebuild is caught too;
 - freshness: the newest record of those tables is less than a day older than the end of the
   last checked export day (a stale re-export of an older day must not pass);
 - export day: in those tables, at most 5% of a day's records fall outside that export day
@@ -62,6 +64,10 @@ VOLUME_WEEKS = 4
 VOLUME_LOOKBACK_WEEKS = 8
 #: … or, when none of them counts, of this many previous days.
 VOLUME_FALLBACK_DAYS = 7
+#: A short day passes when a count that low has at least this probability by chance alone
+#: (Poisson, for the day's expected rows): a shop expecting 3 orders sees a day without one
+#: about once in 20 days, a shop expecting 9 about once in 8,000.
+VOLUME_CHANCE = 0.001
 #: The promotion calendar's festival peaks (a dbt seed, also read by dim_date).
 FESTIVALS_SEED = PROJECT_ROOT / "seeds" / "shopping_festivals.csv"
 #: The days a shop declares it was closed (closed_date, reason), in its reference folder.
@@ -372,10 +378,16 @@ def _volume_rules(table: Table) -> list[Rule]:
     floor = table.volume_floor
     volume_days = _volume_days(table)
     contract = _shown(CONTRACT_PATH)
+    # The Poisson lower tail P(X <= observed) for a mean of ``expected`` rows, on short days.
+    chance = f"""case when observed < {floor} * expected then list_sum(list_transform(
+        range(0, observed + 1),
+        lambda k: exp(k * ln(expected) - expected - lgamma(k + 1))
+    )) end"""
     low_days = f"""
         select day, observed as observed_rows, expected as expected_rows,
             observed / expected as ratio
-        from {volume_days} where observed < {floor} * expected
+        from {volume_days}
+        where observed < {floor} * expected and {chance} < {VOLUME_CHANCE}
     """
     detail = f"""
         select 'raw.{table.name} on ' || day || ': ' || observed_rows || ' rows, expected '
@@ -388,8 +400,10 @@ def _volume_rules(table: Table) -> list[Rule]:
             f"each export day holds at least {floor:.0%} of its expected rows (the median of "
             f"the same weekday in recent weeks outside the promotion calendar); tune "
             f"volume_floor of {table.source}.{table.name} in {contract}, or declare a closed "
-            f"day in {_shown(closed_days_file())}",
-            f"coalesce((select min(observed / expected) from {volume_days}), 1)",
+            f"day in {_shown(closed_days_file())}; a shortfall a quiet shop sees by chance "
+            f"(probability at least {VOLUME_CHANCE} for its expected rows) passes",
+            f"""coalesce((select min(observed / expected) from {volume_days}
+                where not coalesce({chance} >= {VOLUME_CHANCE}, false)), 1)""",
             min_value=floor,
             max_value=None,
             breaking_rows=f"{low_days} order by day",

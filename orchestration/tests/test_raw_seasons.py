@@ -87,18 +87,34 @@ def weeks(*counts_per_week: tuple[int, int]) -> dict[dt.date, int]:
 
 
 def test_a_day_is_compared_with_the_same_weekday_of_recent_weeks(con) -> None:
-    # quiet Mondays (10, 12, 14, 40 rows) in busy weeks (100 rows on other days)
-    load_orders(con, weeks((10, 100), (12, 100), (14, 100), (40, 100)))
+    # quiet Mondays (100, 120, 140, 400 rows) in busy weeks (1000 rows on other days)
+    load_orders(con, weeks((100, 1000), (120, 1000), (140, 1000), (400, 1000)))
     checked = MONDAY + dt.timedelta(weeks=4)
-    load_orders(con, {checked: 4})
+    load_orders(con, {checked: 40})
     ratio, message = volume(con, checked, checked)
-    # expected = median(10, 12, 14, 40) = 13; against the previous 7 days it would be 100
-    assert ratio == pytest.approx(4 / 13)
+    # expected = median(100, 120, 140, 400) = 130; against the previous 7 days, 1000
+    assert ratio == pytest.approx(40 / 130)
     assert ratio < ORDERS.volume_floor
-    assert message == "raw.orders on 2025-02-03: 4 rows, expected 13.0 (ratio 0.308)"
+    assert message == "raw.orders on 2025-02-03: 40 rows, expected 130.0 (ratio 0.308)"
     con.execute("delete from raw.orders where _partition_date = ?", [checked])
-    load_orders(con, {checked: 5})  # 5 / 13 = 0.385: above the floor
-    assert volume(con, checked, checked) == (pytest.approx(5 / 13), "")
+    load_orders(con, {checked: 50})  # 50 / 130 = 0.385: above the floor
+    assert volume(con, checked, checked) == (pytest.approx(50 / 130), "")
+
+
+def test_a_quiet_shops_short_day_passes_when_chance_explains_it(con) -> None:
+    # every day of three weeks holds 3 orders, then a Monday holds none
+    load_orders(con, weeks((3, 3), (3, 3), (3, 3)))
+    checked = MONDAY + dt.timedelta(weeks=3)
+    # P(no order | 3 expected) = e^-3 = 0.0498, at least VOLUME_CHANCE: chance, it passes,
+    # and the day is left out of the measured ratio
+    assert volume(con, checked, checked) == (1, "")
+    # with 9 orders a day, P(no order | 9 expected) = e^-9 = 0.000123: it is named
+    con.execute("delete from raw.orders")
+    load_orders(con, weeks((9, 9), (9, 9), (9, 9)))
+    assert volume(con, checked, checked) == (
+        0,
+        "raw.orders on 2025-01-27: 0 rows, expected 9.0 (ratio 0.0)",
+    )
 
 
 def test_an_ordinary_day_leaves_the_promotion_calendar_out_of_its_expectation(con) -> None:
