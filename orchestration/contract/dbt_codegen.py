@@ -369,12 +369,15 @@ DELIVERY_ROW = """select
     '{table}' as table_name,
     '{source}.{table}' as raw_table,
     {required} as is_required,
-    (select count(*) from {{{{ source('{source}', '{table}') }}}}) > 0 as is_delivered"""
+    exists(
+        select 1 from {{{{ source('pipeline', 'ingest_log') }}}}
+        where table_name = '{table}' and status = 'loaded'
+    ) as is_delivered"""
 
 
 def deliveries_sql(contract: Contract) -> str:
-    """One row per contract table: whether it is required, and whether any row of it has
-    been delivered."""
+    """One row per contract table: whether it is required, and whether any partition of it
+    has been loaded (an export day without records is a delivery: a young shop's returns)."""
     rows = [
         DELIVERY_ROW.format(
             source=table.source,
@@ -398,9 +401,10 @@ def deliveries_yaml() -> str:
         ),
         (
             "is_delivered",
-            "At least one row of the table has been loaded into raw. A table never "
-            "delivered (no system of the shop exports it) makes the indicators that need it "
-            "not available.",
+            "At least one landing partition of the table has been loaded into raw, if "
+            "only an export day without records (a young shop that has had no return yet "
+            "delivers returns). A table never delivered (no system of the shop exports it) "
+            "makes the indicators that need it not available.",
         ),
     ]
     document = {
@@ -410,7 +414,8 @@ def deliveries_yaml() -> str:
                 "name": DELIVERIES_MODEL,
                 "description": (
                     "What the shop delivers: one row per table of the raw contract, whether "
-                    "the contract requires it and whether any of its rows has arrived. Read "
+                    "the contract requires it and whether any of its partitions has been "
+                    "loaded (raw._ingest_log). Read "
                     "by indicator_availability."
                 ),
                 "columns": [

@@ -21,12 +21,15 @@ import duckdb
 import pytest
 
 from orchestration.contract import load_contract
+from orchestration.contract.landing import write_landing_file
+from orchestration.ingest import ingest
 from orchestration.run import problems, run_days
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
 from orchestration.simulator.profiles import ORDER_SYSTEM_TABLES, get_profile
 from orchestration.summary import indicator_report
 from orchestration.tests.warehouse import read_landed, use_shop
+from orchestration.transform import run_dbt
 
 #: Two months (end of March, start of April) of a small shop, away from promotion peaks.
 START, DAYS = dt.date(2025, 3, 24), 14
@@ -182,3 +185,33 @@ def test_published_figures_equal_a_recomputation_from_the_landing_files(
         for key, figure in figures.items():
             # indicator values are doubles: equal to the exact figure to 12 digits
             assert values[key] == pytest.approx(float(figure), rel=1e-12), (code, key)
+
+
+def test_an_export_day_without_records_is_a_delivery(tmp_path: Path) -> None:
+    """A young shop that has had no return yet delivers returns all the same (export days
+    whose files hold a header and no row): the required table counts as delivered, while a
+    table of which no file ever landed does not."""
+    contract = load_contract()
+    returns, events = contract.table("shop", "returns"), contract.table("web", "events")
+    landing, database = tmp_path / "landing", tmp_path / "warehouse" / "shop.duckdb"
+    write_landing_file(landing, returns, START, returns.arrow_schema.empty_table())
+    report = ingest(database, landing)
+    assert [(result.table, result.status, result.rows) for result in report.results] == [
+        ("returns", "loaded", 0)
+    ]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("SHOP_WAREHOUSE_PATH", str(database))
+        assert run_dbt(["run", "--quiet", "--select", "raw_table_deliveries"])
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        delivered = dict(
+            con.execute(
+                "select raw_table, is_delivered from staging.raw_table_deliveries "
+                "where raw_table in (?, ?, ?)",
+                ["shop.returns", "web.events", "shop.refunds"],
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert delivered == {"shop.returns": True, "web.events": False, "shop.refunds": False}
+    assert not events.required
