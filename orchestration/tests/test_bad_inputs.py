@@ -188,18 +188,20 @@ def nan_paid_amount(data: pa.Table) -> pa.Table:
 def non_finite_commission_rates(landing: Path) -> None:
     """Two partnerships re-exported with their commission rate as NaN and as Infinity."""
     spec = load_contract().table("marketing", "campaigns")
-    day = max(d for d in _days_of(landing, spec) if d <= RERUN_DAY)
-    data = as_text("commission_rate")(read_landed_table(landing, "marketing", "campaigns", day))
-    rows = [i for i, t in enumerate(data.column("campaign_type").to_pylist()) if t == "partnership"]
-    assert len(rows) >= 2, rows
-    data = set_value(
-        set_value(data, "commission_rate", rows[0], "NaN"), "commission_rate", rows[1], "Infinity"
+    exported = pa.concat_tables(
+        read_landed_table(landing, "marketing", "campaigns", day)
+        for day in _days_of(landing, spec)
+        if day <= RERUN_DAY
     )
-    data = data.take(rows[:2])
+    types, ids = exported.column("campaign_type").to_pylist(), exported.column("campaign_id")
+    rows = {ids[i].as_py(): i for i, kind in enumerate(types) if kind == "partnership"}
+    assert len(rows) >= 2, rows
+    data = as_text("commission_rate")(exported.take(sorted(rows.values())[:2]))
+    data = set_value(set_value(data, "commission_rate", 0, "NaN"), "commission_rate", 1, "Infinity")
     updated = dt.datetime.combine(RERUN_DAY, dt.time(2))  # 10:00 shop time, that export day
     data = map_column(data, "updated_at", lambda _: updated)
-    if day == RERUN_DAY:
-        landing_file(landing, "marketing", "campaigns", day).unlink()
+    if RERUN_DAY in _days_of(landing, spec):
+        landing_file(landing, "marketing", "campaigns", RERUN_DAY).unlink()
     write_landing_file(landing, spec, RERUN_DAY, data)
 
 
