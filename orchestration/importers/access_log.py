@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-import pyarrow as pa
 from crawlerdetect import CrawlerDetect
 
 from orchestration.contract import load_contract
@@ -31,11 +29,13 @@ from orchestration.importers.common import (
     NOT_A_PAGE,
     Refused,
     Report,
+    connect,
+    contract_columns,
     load_page_types,
     page_type_sql,
     part_name,
     sql_literal,
-    write_table,
+    write_days,
 )
 from orchestration.importers.ga4 import READ_ERRORS
 from orchestration.settings import PROJECT_ROOT
@@ -82,6 +82,82 @@ def _first_bad_line(path: Path) -> tuple[int, str]:
     return 0, ""
 
 
+def _parsed(path: Path) -> str:
+    """Every non-blank line of ``path`` with its fields ('' in every field of a line that is
+    not a combined-format line). A line without a backslash and with its six quotes where
+    the format has them is split at them (its pieces checked against ``LINE_PATTERN``'s
+    parts); any other line (escaped quotes, quotes in an unquoted field) is matched by
+    ``LINE_PATTERN`` itself."""
+    fields = ["address", "time", "request", "status", "bytes", "referrer", "agent", "seconds"]
+    head = r"^\S+ \S+ \S+ \[[^\]]+\] $"
+    middle = r"^ \d{3} \S+ $"
+    tail = r"^(?: \d+(?:\.\d+)?)?\s*$"
+    split = """{
+        'address': words[1],
+        'time': substr(quoted[1], length(words[1]) + length(words[2]) + length(words[3]) + 5,
+            length(quoted[1]) - length(words[1]) - length(words[2]) - length(words[3]) - 6),
+        'request': quoted[2],
+        'status': split_part(quoted[3], ' ', 2),
+        'bytes': split_part(quoted[3], ' ', 3),
+        'referrer': quoted[4],
+        'agent': quoted[6],
+        'seconds': trim(quoted[7])
+    }"""
+    return f"""
+    with lines as (
+        select line, string_split(line, '"') as quoted
+        from {_lines(path)} where trim(line) <> ''
+    ),
+    pieces as (
+        select
+            line, quoted, string_split(quoted[1], ' ') as words,
+            not contains(line, '\\') and len(quoted) = 7 and quoted[5] = ' '
+                and regexp_matches(quoted[1], {sql_literal(head)})
+                and regexp_matches(quoted[3], {sql_literal(middle)})
+                and regexp_matches(quoted[7], {sql_literal(tail)}) as is_plain
+        from lines
+    ),
+    parsed as (
+        select
+            line,
+            case
+                when is_plain then {split}
+                else regexp_extract(line, {sql_literal(LINE_PATTERN)}, {fields})
+            end as f
+        from pieces
+    )
+    select
+        line,
+        f.address as address,
+        f.time as time,
+        split_part(f.request, ' ', 1) as method,
+        split_part(f.request, ' ', 2) as target,
+        try_cast(f.status as integer) as status,
+        nullif(f.referrer, '-') as referrer,
+        f.agent as agent,
+        f.seconds as seconds
+    from parsed
+    """
+
+
+def _targets(page_types: list) -> str:
+    """The page type and ``utm_*`` parameters of each distinct request target."""
+    utm = {
+        name: f"nullif(url_decode(regexp_extract(target, '[?&]utm_{name}=([^&#]*)', 1)), '')"
+        for name in ("source", "medium", "campaign")
+    }
+    path_expression = "regexp_replace(target, '[?#].*$', '')"
+    return f"""
+    select
+        target,
+        {page_type_sql(path_expression, page_types)} as page_type,
+        {utm["source"]} as utm_source,
+        {utm["medium"]} as utm_medium,
+        {utm["campaign"]} as utm_campaign
+    from (select distinct target from parsed)
+    """
+
+
 def import_access_log(
     inputs: list[Path], landing: Path, site_url: str | None = None, report: Report | None = None
 ) -> Report:
@@ -96,19 +172,20 @@ def import_access_log(
     page_types = load_page_types()
     detector = CrawlerDetect()
     warehouse_site = _site_url()
+    own = (site_url or "").rstrip("/")
+    internal = (
+        f"case when starts_with(referrer, {sql_literal(own)}) then "
+        f"{sql_literal(warehouse_site)} || substr(referrer, {len(own) + 1}) "
+        "else referrer end"
+        if own
+        else "referrer"
+    )
     for path in sorted(inputs):
-        con = duckdb.connect()
-        con.execute("set enable_progress_bar = false")
+        con = connect()
         try:
-            con.execute(
-                f"""create temporary table parsed as
-                select line, regexp_extract(line, {sql_literal(LINE_PATTERN)},
-                    ['address', 'time', 'request', 'status', 'bytes', 'referrer', 'agent',
-                     'seconds']) as f
-                from {_lines(path)} where trim(line) <> ''"""
-            )
+            con.execute(f"create temporary table parsed as {_parsed(path)}")
             rows_read, bad = con.execute(
-                "select count(*), count(*) filter (where f.address = '') from parsed"
+                "select count(*), count(*) filter (where address = '') from parsed"
             ).fetchone()
             if bad:
                 number, text = _first_bad_line(path)
@@ -117,90 +194,98 @@ def import_access_log(
                     number,
                     f"not a combined-format log line ({bad} such lines): {text[:120]!r}",
                 )
-            agents = [
-                row[0] for row in con.execute("select distinct f.agent from parsed").fetchall()
-            ]
-            bots = pa.table(
-                {"agent": [a for a in agents if detector.isCrawler(a)]},
-                schema=pa.schema([("agent", pa.string())]),
-            )
-            con.register("bots", bots)
-            own = (site_url or "").rstrip("/")
-            internal = (
-                f"case when starts_with(referrer, {sql_literal(own)}) then "
-                f"{sql_literal(warehouse_site)} || substr(referrer, {len(own) + 1}) "
-                "else referrer end"
-                if own
-                else "referrer"
-            )
-            path_expression = "regexp_replace(target, '[?#].*$', '')"
+            # each distinct user agent is judged once: crawler or not, and its device
+            agents = [row[0] for row in con.execute("select distinct agent from parsed").fetchall()]
+            # (bound as lists: registering an Arrow table would import pandas)
             con.execute(
-                f"""create temporary table judged as
-                with requests as (
-                    select
-                        line,
-                        f.address as address,
-                        strptime(f.time, '%d/%b/%Y:%H:%M:%S %z') as requested_at,
-                        split_part(f.request, ' ', 1) as method,
-                        split_part(f.request, ' ', 2) as target,
-                        cast(f.status as integer) as status,
-                        nullif(f.referrer, '-') as referrer,
-                        f.agent as agent,
-                        try_cast(nullif(f.seconds, '') as double) as seconds
-                    from parsed
-                )
+                "create temporary table agent_bots as "
+                "select unnest($1::varchar[]) as agent, unnest($2::boolean[]) as is_bot",
+                [agents, [detector.isCrawler(agent) for agent in agents]],
+            )
+            con.execute(f"""create temporary table agents as
                 select
-                    requests.*,
-                    {page_type_sql(path_expression, page_types)} as page_type,
+                    agent,
+                    is_bot,
                     case
-                        when agent in (select agent from bots) then 'bot or crawler (crawlerdetect)'
+                        when regexp_matches(agent, {sql_literal(TABLET)}) then 'tablet'
+                        when regexp_matches(agent, {sql_literal(MOBILE)}) then 'mobile'
+                        else 'desktop'
+                    end as device
+                from agent_bots""")
+            con.execute(f"create temporary table targets as {_targets(page_types)}")
+            con.execute(
+                f"""create temporary view judged as
+                select
+                    parsed.* exclude (line),
+                    parsed.line,
+                    targets.* exclude (target),
+                    agents.device,
+                    case
+                        when agents.is_bot then 'bot or crawler (crawlerdetect)'
                         when method <> 'GET' then 'not a GET request'
                         when status not between 200 and 399 then 'response not 2xx or 3xx'
                         when not starts_with(target, '/') then 'request target is not a path'
+                        when targets.page_type is null or targets.page_type = '{NOT_A_PAGE}'
+                            then 'URL is not a page (page_types.csv)'
                     end as refusal
-                from requests"""
-            )
-            con.execute(
-                f"""update judged set refusal = 'URL is not a page (page_types.csv)'
-                where refusal is null and (page_type is null or page_type = '{NOT_A_PAGE}')"""
+                from parsed
+                inner join agents using (agent)
+                inner join targets using (target)"""
             )
             skipped = con.execute(
                 "select refusal, count(*) from judged where refusal is not null "
                 "group by refusal order by refusal"
             ).fetchall()
-            data = con.sql(
-                f"""
-                with pages as (
-                    select *, md5(line) as line_key from judged where refusal is null
-                )
+            con.execute(
+                """create temporary table pages as
                 select
-                    line_key || '-' || row_number() over (partition by line_key) as event_id,
-                    timezone('UTC', requested_at) as event_at,
-                    md5(address || ' ' || agent) as visitor_id,
-                    null::varchar as customer_id,
-                    'page_view' as event_type,
-                    page_type,
-                    target as page_url,
-                    {internal} as referrer_url,
-                    nullif(url_decode(regexp_extract(target, '[?&]utm_source=([^&#]*)', 1)), '')
-                        as utm_source,
-                    nullif(url_decode(regexp_extract(target, '[?&]utm_medium=([^&#]*)', 1)), '')
-                        as utm_medium,
-                    nullif(url_decode(regexp_extract(target, '[?&]utm_campaign=([^&#]*)', 1)), '')
-                        as utm_campaign,
-                    case
-                        when regexp_matches(agent, {sql_literal(TABLET)}) then 'tablet'
-                        when regexp_matches(agent, {sql_literal(MOBILE)}) then 'mobile'
-                        else 'desktop'
-                    end as device,
-                    null::varchar as sku_id,
-                    null::varchar as order_id,
-                    null::boolean as is_success,
-                    cast(round(seconds * 1000) as bigint) as page_load_ms
-                from pages
-                order by event_id
-                """
-            ).to_arrow_table()
+                    * exclude (line, refusal),
+                    md5(line) as line_key,
+                    hash(line) as line_hash,
+                    1 as copy
+                from judged where refusal is null"""
+            )
+            con.execute("drop view judged")
+            con.execute("drop table parsed")
+            # the same line twice: two page views, numbered (the copies are alike)
+            con.execute(
+                """update pages set copy = numbered.copy
+                from (
+                    select rowid as row_id,
+                        row_number() over (partition by line_key order by rowid) as copy
+                    from pages where line_hash in (
+                        select line_hash from pages group by line_hash having count(*) > 1
+                    )
+                ) as numbered
+                where pages.rowid = numbered.row_id"""
+            )
+            con.execute(
+                f"""create temporary table page_views as
+                with contract as (
+                    select
+                        line_key || '-' || copy as event_id,
+                        strptime(time, '%d/%b/%Y:%H:%M:%S %z') as event_at,
+                        md5(address || ' ' || agent) as visitor_id,
+                        null::varchar as customer_id,
+                        'page_view' as event_type,
+                        page_type,
+                        target as page_url,
+                        {internal} as referrer_url,
+                        utm_source,
+                        utm_medium,
+                        utm_campaign,
+                        device,
+                        null::varchar as sku_id,
+                        null::varchar as order_id,
+                        null::boolean as is_success,
+                        cast(round(try_cast(nullif(seconds, '') as double) * 1000) as bigint)
+                            as page_load_ms
+                    from pages
+                )
+                select {contract_columns(table)} from contract order by event_at, event_id"""
+            )
+            stem = part_name("access-log", path)
+            write_days(con, landing, table, "page_views", stem, "event_at", report)
         except Refused as refusal:
             report.refused_files.append(refusal)
             continue
@@ -212,6 +297,4 @@ def import_access_log(
         report.rows_read += rows_read
         for reason, rows in skipped:
             report.skipped[reason] += rows
-        stem = part_name("access-log", path)
-        write_table(landing, table, data, stem, "event_at", report, sorted_by_key=True)
     return report

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -173,6 +174,20 @@ def write_table(
         if not sorted_by_key:
             rows = rows.sort_by([(key, "ascending") for key in table.primary_key])
         wanted[table.landing_dir(landing, day) / f"{stem}{suffix}"] = _bytes(table, rows)
+    _replace_parts(landing, table, stem, wanted, report)
+    report.written[f"{table.source}.{table.name}"] += data.num_rows
+
+
+def _format(table: Table) -> str:
+    return load_contract().source(table.source).format
+
+
+def _replace_parts(
+    landing: Path, table: Table, stem: str, wanted: dict[Path, bytes], report: Report
+) -> None:
+    """Write the part ``stem``'s files ``wanted`` (left as they are when their bytes would
+    not change) and remove its files of the table's other days."""
+    suffix = "." + _format(table)
     table_dir = landing / table.source / table.name
     for old in sorted(table_dir.glob(f"date=*/{stem}{suffix}")) if table_dir.exists() else []:
         if old not in wanted:
@@ -185,7 +200,72 @@ def write_table(
         temporary = path.with_name(f".{path.name}.tmp")
         temporary.write_bytes(content)
         os.replace(temporary, path)
-    report.written[f"{table.source}.{table.name}"] += data.num_rows
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for an import: UTC session (timestamps are UTC instants), no
+    progress bar, insertion order kept (a sorted table is written in its order)."""
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    con.execute("set TimeZone = 'UTC'")
+    con.execute("set preserve_insertion_order = true")
+    return con
+
+
+def write_days(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    table: Table,
+    relation: str,
+    stem: str,
+    day_column: str,
+    report: Report,
+) -> None:
+    """Write the DuckDB table ``relation`` (the contract's columns, ``day_column`` a UTC
+    timestamp with time zone, rows already in the order the files keep) as the part
+    ``stem`` of each export day it has rows for (the shop-local day of ``day_column``), as
+    ``write_table`` does: every day's file is made before any is written, and a file whose
+    bytes would not change is left as it is. DuckDB splits the days; Arrow writes the
+    Parquet files (the contract's schema, non-null columns required)."""
+    day = f"cast(timezone({sql_literal(load_contract().timezone)}, {day_column}) as date)"
+    # each day's first and last instant bound the rows whose day is computed again
+    days = con.execute(
+        f"select {day} as day, min({day_column}), max({day_column}), count(*) "
+        f"from {relation} group by day order by day"
+    ).fetchall()
+    names = ", ".join(f'"{name}"' for name in table.column_names)
+    wanted: dict[Path, bytes] = {}
+    for export_day, first, last, _ in days:
+        rows = con.sql(
+            f"select {names} from {relation} where {day_column} between "
+            f"'{first.isoformat()}' and '{last.isoformat()}' "
+            f"and {day} = '{export_day.isoformat()}'"
+        ).to_arrow_table()
+        path = table.landing_dir(landing, export_day) / f"{stem}.{_format(table)}"
+        wanted[path] = _bytes(table, rows.cast(table.arrow_schema))
+    _replace_parts(landing, table, stem, wanted, report)
+    report.written[f"{table.source}.{table.name}"] += sum(row[3] for row in days)
+
+
+def contract_columns(table: Table) -> str:
+    """A SQL select list of the contract's columns of ``table`` in its order, each cast to
+    the DuckDB type its landing Parquet file holds."""
+    return ", ".join(
+        f'cast("{c.name}" as {_DUCKDB_TYPES[c.type]}) as "{c.name}"' for c in table.columns
+    )
+
+
+#: DuckDB's type of each contract type in a landing Parquet file (timestamps are UTC
+#: instants, as the Arrow writer's ``timestamp[us, tz=UTC]``).
+_DUCKDB_TYPES = {
+    "string": "varchar",
+    "integer": "bigint",
+    "double": "double",
+    "decimal": "decimal(18, 2)",
+    "boolean": "boolean",
+    "timestamp": "timestamptz",
+    "date": "date",
+}
 
 
 def stable_id(*parts: object) -> str:

@@ -35,17 +35,18 @@ import re
 from pathlib import Path
 
 import duckdb
-import pyarrow.compute as pc
 
 from orchestration.contract import load_contract
 from orchestration.importers.common import (
     NOT_A_PAGE,
     Refused,
     Report,
+    connect,
+    contract_columns,
     load_page_types,
     page_type_sql,
     part_name,
-    write_table,
+    write_days,
 )
 
 #: Seconds between a page_view and the view_item of the same page that names its SKU.
@@ -98,13 +99,6 @@ def _param(name: str) -> str:
     return f"list_filter(event_params, lambda p: p.key = '{name}')[1].value.string_value"
 
 
-def _utm(name: str, collected: str) -> str:
-    from_url = (
-        f"nullif(url_decode(regexp_extract(page_location, '[?&]utm_{name}=([^&#]*)', 1)), '')"
-    )
-    return f"coalesce(nullif(collected_traffic_source.{collected}, ''), {from_url})"
-
-
 def _relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     """The file as a relation with every column the mapping reads (absent ones null)."""
     quoted = str(path).replace("'", "''")
@@ -125,9 +119,9 @@ def _relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
 
 
 def _judged(relation: str) -> str:
-    """Every event of the file with its contract event type, page URL and the reason it is
-    not imported (null for those imported)."""
-    mapped = ", ".join(f"('{k}', '{v}')" for k, v in EVENT_TYPES.items())
+    """Every event of the file with its contract event type and the reason it is not
+    imported (null for those imported)."""
+    mapped = " ".join(f"when '{k}' then '{v}'" for k, v in EVENT_TYPES.items())
     return f"""
     with source as (
         select
@@ -137,131 +131,186 @@ def _judged(relation: str) -> str:
             nullif(user_id, '') as user_id,
             {_param("page_location")} as page_location,
             nullif({_param("page_referrer")}, '') as referrer_url,
-            {_utm("source", "manual_source")} as utm_source,
-            {_utm("medium", "manual_medium")} as utm_medium,
-            {_utm("campaign", "manual_campaign_name")} as utm_campaign,
+            nullif(collected_traffic_source.manual_source, '') as manual_source,
+            nullif(collected_traffic_source.manual_medium, '') as manual_medium,
+            nullif(collected_traffic_source.manual_campaign_name, '') as manual_campaign,
             case
                 when upper(platform) in ('IOS', 'ANDROID') then 'app'
                 when lower(device.category) in ('mobile', 'tablet') then lower(device.category)
                 else 'desktop'
             end as device,
             nullif(ecommerce.transaction_id, '') as transaction_id,
-            nullif(items[1].item_id, '') as item_id
+            nullif(items[1].item_id, '') as item_id,
+            case event_name {mapped} end as event_type
         from {relation}
-    ),
-    typed as (
-        select
-            source.*,
-            mapping.event_type,
-            make_timestamp(event_timestamp) as event_at,
-            coalesce(nullif(regexp_extract(page_location,
-                '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^#]*)', 1), ''), '/') as page_url
-        from source
-        left join (values {mapped}) as mapping (event_name, event_type)
-            on source.event_name = mapping.event_name
-    ),
-    judged as (
-        select
-            typed.*,
-            case
-                when event_type is null
-                    then 'GA4 event ' || coalesce(event_name, 'without a name')
-                        || ' is not a contract event'
-                when event_timestamp is null then 'no event_timestamp'
-                when user_pseudo_id is null or user_pseudo_id = '' then 'no user_pseudo_id'
-                when page_location is null then 'no page_location parameter'
-            end as refusal
-        from typed
     )
-    select * from judged
+    select
+        source.*,
+        case
+            when event_type is null
+                then 'GA4 event ' || coalesce(event_name, 'without a name')
+                    || ' is not a contract event'
+            when event_timestamp is null then 'no event_timestamp'
+            when user_pseudo_id is null or user_pseudo_id = '' then 'no user_pseudo_id'
+            when page_location is null then 'no page_location parameter'
+        end as refusal
+    from source
     """
 
 
-def _events() -> str:
-    """The contract's events from the imported rows of ``judged``."""
-    path = "regexp_replace(page_url, '[?#].*$', '')"
+def _pages() -> str:
+    """The page URL, page type and ``utm_*`` parameters of each distinct ``page_location``
+    of the imported events (computed once per URL, not per event)."""
+    url = "'^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^#]*)'"
+    utm = {
+        name: f"nullif(url_decode(regexp_extract(page_location, '[?&]utm_{name}=([^&#]*)', 1)), '')"
+        for name in ("source", "medium", "campaign")
+    }
     return f"""
-    with usable as (
-        select judged.*, {page_type_sql(path, load_page_types())} as page_type
-        from judged where refusal is null
+    with locations as (
+        select distinct page_location from judged where refusal is null
     ),
-    keyed as (
+    urls as (
         select
-            usable.*,
-            md5(concat_ws('|', user_pseudo_id, event_timestamp, event_name, page_location,
-                transaction_id, item_id)) as event_key
-        from usable
-    ),
-    numbered as (
-        select keyed.*, row_number() over (partition by event_key) as copy
-        from keyed
-    ),
-    page_views as (
-        select * from numbered where event_name = 'page_view'
+            page_location,
+            coalesce(nullif(regexp_extract(page_location, {url}, 1), ''), '/') as page_url,
+            {utm["source"]} as url_utm_source,
+            {utm["medium"]} as url_utm_medium,
+            {utm["campaign"]} as url_utm_campaign
+        from locations
+    )
+    select
+        urls.*,
+        {page_type_sql("regexp_replace(page_url, '[?#].*$', '')", load_page_types())}
+            as page_type
+    from urls
+    """
+
+
+#: The fields that make an event's key (its id is the key's md5 and its copy number).
+KEY = "user_pseudo_id, event_timestamp, event_name, page_location, transaction_id, item_id"
+
+
+def _keyed() -> str:
+    """The imported events with their page, UTM tags (the event's own manual campaign
+    fields, else the URL's), key and copy number (1: ``_number_copies`` numbers the copies
+    of a key the file holds more than once)."""
+    return f"""
+    select
+        judged.* exclude (refusal, manual_source, manual_medium, manual_campaign),
+        pages.page_url,
+        pages.page_type,
+        coalesce(manual_source, pages.url_utm_source) as utm_source,
+        coalesce(manual_medium, pages.url_utm_medium) as utm_medium,
+        coalesce(manual_campaign, pages.url_utm_campaign) as utm_campaign,
+        md5(concat_ws('|', {KEY})) as event_key,
+        hash({KEY}) as key_hash,
+        1 as copy
+    from judged
+    inner join pages using (page_location)
+    where judged.refusal is null
+    """
+
+
+def _number_copies(con: duckdb.DuckDBPyConnection) -> None:
+    """Number the events of ``keyed`` whose key the file holds more than once (1, 2, ...
+    in the order of all their fields, so that the same file gives the same ids)."""
+    repeated = "select key_hash from keyed group by key_hash having count(*) > 1"
+    if not con.execute(f"select count(*) from ({repeated})").fetchone()[0]:
+        return
+    con.execute(f"""
+        update keyed set copy = numbered.copy
+        from (
+            select rowid as row_id, row_number() over (
+                partition by event_key order by {KEY}, user_id, referrer_url, utm_source,
+                    utm_medium, utm_campaign, device
+            ) as copy
+            from keyed where key_hash in ({repeated})
+        ) as numbered
+        where keyed.rowid = numbered.row_id
+    """)
+
+
+def _events(table_columns: str) -> str:
+    """The contract's events from ``keyed`` (a ``view_item`` merged into the page view of
+    the same visitor and page within ``VIEW_ITEM_WINDOW_S``, a purchase as its order submit
+    and its payment result), sorted by time and event id; the events of URLs the seed says
+    are not pages keep page_type ``NOT_A_PAGE`` (counted, then dropped)."""
+    return f"""
+    with page_views as (
+        select user_pseudo_id, page_location, event_timestamp, event_key, copy
+        from keyed where event_name = 'page_view'
     ),
     view_items as (
-        select * from numbered where event_name = 'view_item'
+        select user_pseudo_id, page_location, event_timestamp, event_key, copy, item_id
+        from keyed where event_name = 'view_item'
     ),
-    matched as (
+    pairs as (
         select
             page_views.event_key, page_views.copy,
-            arg_min(view_items.item_id,
-                abs(view_items.event_timestamp - page_views.event_timestamp)) as item_id,
-            list(distinct view_items.event_key || '-' || view_items.copy) as view_item_ids
+            view_items.event_key as view_item_key, view_items.copy as view_item_copy,
+            view_items.item_id,
+            abs(view_items.event_timestamp - page_views.event_timestamp) as apart
         from page_views
         inner join view_items
             on page_views.user_pseudo_id = view_items.user_pseudo_id
             and page_views.page_location = view_items.page_location
             and abs(view_items.event_timestamp - page_views.event_timestamp)
                 <= {VIEW_ITEM_WINDOW_S} * 1000000
-        group by page_views.event_key, page_views.copy
+    ),
+    matched as (
+        select event_key, copy, arg_min(item_id, apart) as item_id
+        from pairs group by event_key, copy
     ),
     merged_view_items as (
-        select distinct unnest(view_item_ids) as view_item_id from matched
+        select distinct view_item_key as event_key, view_item_copy as copy from pairs
     ),
     events as (
-        select numbered.*, coalesce(matched.item_id, numbered.item_id) as sku_id,
-            null::boolean as is_success, numbered.event_key || '-' || numbered.copy as event_id
-        from numbered
+        select
+            keyed.* replace (
+                case when paid then 'payment_result' else keyed.event_type end as event_type
+            ),
+            case
+                when paid or event_name = 'purchase' then null
+                else coalesce(matched.item_id, keyed.item_id)
+            end as sku_id,
+            case when paid then true end as is_success,
+            keyed.event_key || '-' || keyed.copy || case when paid then '-paid' else '' end
+                as event_id
+        from keyed
+        cross join unnest(
+            case when keyed.event_name = 'purchase' then [false, true] else [false] end
+        ) as payment (paid)
         left join matched
-            on numbered.event_name = 'page_view'
-            and numbered.event_key = matched.event_key and numbered.copy = matched.copy
-        where numbered.event_name not in ('view_item', 'purchase')
-        union all
-        select view_items.*, view_items.item_id, null,
-            view_items.event_key || '-' || view_items.copy
-        from view_items
-        where view_items.event_key || '-' || view_items.copy
-            not in (select view_item_id from merged_view_items)
-        union all
-        select numbered.*, null, null, numbered.event_key || '-' || numbered.copy
-        from numbered where event_name = 'purchase'
-        union all
-        select numbered.* replace ('payment_result' as event_type), null, true,
-            numbered.event_key || '-' || numbered.copy || '-paid'
-        from numbered where event_name = 'purchase'
+            on keyed.event_name = 'page_view'
+            and keyed.event_key = matched.event_key and keyed.copy = matched.copy
+        anti join merged_view_items
+            on keyed.event_name = 'view_item'
+            and keyed.event_key = merged_view_items.event_key
+            and keyed.copy = merged_view_items.copy
+    ),
+    contract as (
+        select
+            event_id,
+            cast(make_timestamp(event_timestamp) as timestamptz) as event_at,
+            user_pseudo_id as visitor_id,
+            user_id as customer_id,
+            event_type,
+            page_type,
+            page_url,
+            referrer_url,
+            utm_source,
+            utm_medium,
+            utm_campaign,
+            device,
+            case when event_type in ('page_view', 'add_to_cart') then sku_id end as sku_id,
+            case when event_type in ('order_submit', 'payment_result') then transaction_id end
+                as order_id,
+            is_success,
+            null::bigint as page_load_ms
+        from events
     )
-    select
-        event_id,
-        event_at,
-        user_pseudo_id as visitor_id,
-        user_id as customer_id,
-        event_type,
-        page_type,
-        page_url,
-        referrer_url,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device,
-        case when event_type in ('page_view', 'add_to_cart') then sku_id end as sku_id,
-        case when event_type in ('order_submit', 'payment_result') then transaction_id end
-            as order_id,
-        is_success,
-        null::bigint as page_load_ms,
-        event_name
-    from events
-    order by event_id
+    select {table_columns} from contract order by event_at, event_id
     """
 
 
@@ -270,17 +319,37 @@ def import_ga4(inputs: list[Path], landing: Path, report: Report | None = None) 
     report = report or Report("ga4")
     table = load_contract().table("web", "events")
     for path in input_files(inputs):
-        con = duckdb.connect()
-        con.execute("set enable_progress_bar = false")
+        con = connect()
         try:
             relation = _relation(con, path)
             con.execute(f"create temporary table judged as {_judged(relation)}")
-            rows_read = con.execute("select count(*) from judged").fetchone()[0]
-            skipped = con.execute(
-                "select refusal, count(*) from judged where refusal is not null "
-                "group by refusal order by refusal"
+            counts = con.execute(
+                "select refusal, count(*) from judged group by refusal order by refusal"
             ).fetchall()
-            data = con.sql(_events()).to_arrow_table()
+            con.execute(f"create temporary table pages as {_pages()}")
+            con.execute(f"create temporary table keyed as {_keyed()}")
+            _number_copies(con)
+            con.execute("drop table judged")
+            con.execute(f"create temporary table all_events as {_events(contract_columns(table))}")
+            con.execute("drop table keyed")
+            # URLs the seed says are not pages (an asset fetched with a page_view tag)
+            not_a_page = con.execute(
+                f"select count(*) from all_events where page_type = '{NOT_A_PAGE}'"
+            ).fetchone()[0]
+            events = "all_events"
+            if not_a_page:
+                con.execute(
+                    "create temporary table page_events as select * from all_events "
+                    f"where page_type is distinct from '{NOT_A_PAGE}'"
+                )
+                events = "page_events"
+            skipped = [(reason, rows) for reason, rows in counts if reason is not None]
+            if not_a_page:
+                skipped.append(("URL is not a page (page_types.csv)", not_a_page))
+            write_days(con, landing, table, events, part_name("ga4", path), "event_at", report)
+            report.rows_read += sum(rows for _, rows in counts)
+            for reason, rows in skipped:
+                report.skipped[reason] += rows
         except READ_ERRORS as error:
             report.refused_files.append(_refusal(path, error))
             continue
@@ -289,18 +358,6 @@ def import_ga4(inputs: list[Path], landing: Path, report: Report | None = None) 
             continue
         finally:
             con.close()
-        # URLs the seed says are not pages (an asset fetched with a page_view tag)
-        not_a_page = pc.equal(data.column("page_type"), NOT_A_PAGE)
-        if pc.sum(not_a_page).as_py():
-            skipped.append(("URL is not a page (page_types.csv)", pc.sum(not_a_page).as_py()))
-        data = data.filter(pc.invert(not_a_page))
-        report.rows_read += rows_read
-        for reason, rows in skipped:
-            report.skipped[reason] += rows
-        stem = part_name("ga4", path)
-        write_table(
-            landing, table, data.drop_columns(["event_name"]), stem, "event_at", report, True
-        )
     return report
 
 
