@@ -120,7 +120,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     # the last run, watched on a copy: rows of the first order day and indicator month it
     # must rebuild, and of the day and month before, are altered first; its rebuild must
-    # restore the first ones and keep the others
+    # restore the first ones and keep the others (gmv's months: in fct_indicator_values'
+    # part computed from fct_orders)
     last = day(DAYS - 1)
     first_day = first_touched_order_day(landing, last)
     first_month = first_day.replace(day=1)
@@ -130,9 +131,9 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "line_kept": ("fct_order_lines", "quantity_sold",
                       f"placed_date = '{first_day - dt.timedelta(days=1)}'"),
         "line_rebuilt": ("fct_order_lines", "quantity_sold", f"placed_date = '{first_day}'"),
-        "month_kept": ("fct_indicator_values", "indicator_value",
+        "month_kept": ("fct_indicator_values__orders", "indicator_value",
                        f"{gmv} period_start = '{month_before}'"),
-        "month_rebuilt": ("fct_indicator_values", "indicator_value",
+        "month_rebuilt": ("fct_indicator_values__orders", "indicator_value",
                           f"{gmv} period_start = '{first_month}'"),
     }  # fmt: skip
     copy = root / "watched.duckdb"
