@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import PROJECT_ROOT
-from orchestration.tests.warehouse import published_shop
+# A pytest-xdist worker's __main__ has no __file__; pyspark.sql.connect (which
+# great_expectations imports, through the helpers imported below) takes that for its own
+# doctest run and exits the process. Give it one before anything imports it.
+_main = sys.modules["__main__"]
+if not hasattr(_main, "__file__"):
+    _main.__file__ = __file__
+
+from orchestration.settings import PROJECT_ROOT  # noqa: E402
+from orchestration.tests.warehouse import published_shop  # noqa: E402
 
 #: The secret salt of hashed personal identifiers in tests: a test checks that it reaches no
 #: log and no published file.
@@ -32,11 +39,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
         ensure_manifest()
         return
-    # A worker's __main__ has no __file__; pyspark.sql.connect (which great_expectations
-    # imports) takes that for its own doctest run and exits the process.
-    main = sys.modules["__main__"]
-    if not hasattr(main, "__file__"):
-        main.__file__ = __file__
     own = PROJECT_ROOT / "target" / f"pytest-{worker}"
     os.environ["DBT_TARGET_PATH"] = str(own)
     os.environ["DBT_LOG_PATH"] = str(own)
