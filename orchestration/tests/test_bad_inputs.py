@@ -185,24 +185,40 @@ def nan_paid_amount(data: pa.Table) -> pa.Table:
     return set_value(as_text("amount")(data), "amount", first_row(data, "status", "success"), "NaN")
 
 
-def non_finite_commission_rates(landing: Path) -> None:
-    """Two partnerships re-exported with their commission rate as NaN and as Infinity."""
-    spec = load_contract().table("marketing", "campaigns")
-    exported = pa.concat_tables(
-        read_landed_table(landing, "marketing", "campaigns", day)
-        for day in _days_of(landing, spec)
-        if day <= RERUN_DAY
-    )
-    types, ids = exported.column("campaign_type").to_pylist(), exported.column("campaign_id")
+def re_exported(
+    source: str, table: str, pick: Callable[[pa.Table], list[int]], how: Callable
+) -> Callable[[Path], None]:
+    """Records of a table delivered as changes (``pick``: their rows among every export up to
+    the damaged day) exported again that day, changed by ``how``, as its only file."""
+
+    def damage(landing: Path) -> None:
+        spec = load_contract().table(source, table)
+        exported = pa.concat_tables(
+            read_landed_table(landing, source, table, day)
+            for day in _days_of(landing, spec)
+            if day <= RERUN_DAY
+        )
+        data = how(exported.take(pick(exported)))
+        updated = dt.datetime.combine(RERUN_DAY, dt.time(2))  # 10:00 shop time, that day
+        data = map_column(data, "updated_at", lambda _: updated)
+        if RERUN_DAY in _days_of(landing, spec):
+            landing_file(landing, source, table, RERUN_DAY).unlink()
+        write_landing_file(landing, spec, RERUN_DAY, data)
+
+    return damage
+
+
+def two_partnerships(campaigns: pa.Table) -> list[int]:
+    types, ids = campaigns.column("campaign_type").to_pylist(), campaigns.column("campaign_id")
     rows = {ids[i].as_py(): i for i, kind in enumerate(types) if kind == "partnership"}
     assert len(rows) >= 2, rows
-    data = as_text("commission_rate")(exported.take(sorted(rows.values())[:2]))
-    data = set_value(set_value(data, "commission_rate", 0, "NaN"), "commission_rate", 1, "Infinity")
-    updated = dt.datetime.combine(RERUN_DAY, dt.time(2))  # 10:00 shop time, that export day
-    data = map_column(data, "updated_at", lambda _: updated)
-    if RERUN_DAY in _days_of(landing, spec):
-        landing_file(landing, "marketing", "campaigns", RERUN_DAY).unlink()
-    write_landing_file(landing, spec, RERUN_DAY, data)
+    return sorted(rows.values())[:2]
+
+
+def non_finite_commission_rates(data: pa.Table) -> pa.Table:
+    """Two partnerships' commission rates re-exported as NaN and as Infinity."""
+    data = as_text("commission_rate")(data)
+    return set_value(set_value(data, "commission_rate", 0, "NaN"), "commission_rate", 1, "Infinity")
 
 
 def _days_of(landing: Path, spec) -> list[dt.date]:
@@ -440,7 +456,7 @@ CATALOG = {
         table="payments",
     ),
     "commission rates re-exported as NaN and Infinity": Defect(
-        non_finite_commission_rates,
+        re_exported("marketing", "campaigns", two_partnerships, non_finite_commission_rates),
         "STEP FAILED raw__campaigns",
         "[non_finite_number] column 'commission_rate' row 1: value 'NaN' is not a finite number",
         table="campaigns",
@@ -485,7 +501,9 @@ CATALOG = {
         table="payments",
     ),
     "a quoted line break in a text": Defect(
-        change("shop", "products", as_text_value("product_name", 0, "line\nbreak")),
+        re_exported(
+            "shop", "products", lambda _: [0], as_text_value("product_name", 0, "line\nbreak")
+        ),
         "STEP FAILED raw__products",
         "[control_character] column 'product_name' row 1: value 'line\\nbreak' holds",
         table="products",
