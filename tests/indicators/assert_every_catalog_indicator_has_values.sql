@@ -3,9 +3,12 @@
 -- table they need was never delivered; the run report lists them as "needs ...") and
 -- those whose source mart is empty (e.g. no monthly market report has arrived yet for the
 -- loaded months). Returns the indicators and grains with none: a catalog row whose SQL
--- matches nothing, or a grain that was never computed. When there are any, the test stops
--- with a message naming each indicator and its grains (the row count alone tells the
--- operator nothing).
+-- matches nothing, a grain that was never computed, or periods whose values are all missing
+-- while a denominator is not zero. A ratio whose denominator is zero in every period (a shop
+-- without any overdue order has no backlog to share) has nothing to divide: its periods are
+-- there with no value, and it passes (a sum has no denominator: a sum without a value
+-- fails). When there are any, the test stops with a message naming each indicator and its
+-- grains (the row count alone tells the operator nothing).
 {%- set empty_sources = ['-'] %}
 {%- if execute %}
     {%- for source in indicator_catalog() | map(attribute='source_model') | unique %}
@@ -49,7 +52,8 @@ computed as (
     select
         indicator_code,
         grain,
-        count(indicator_value) as values_present
+        count(indicator_value) as values_present,
+        count(*) filter (where denominator is distinct from 0) as periods_with_denominator
     from {{ ref('fct_indicator_values') }}
     group by indicator_code, grain
 
@@ -63,7 +67,9 @@ left join computed
     on
         catalog_grains.indicator_code = computed.indicator_code
         and catalog_grains.grain_name = computed.grain
-where coalesce(computed.values_present, 0) = 0
+where
+    computed.indicator_code is null
+    or (computed.values_present = 0 and computed.periods_with_denominator > 0)
 {%- endset %}
 {#- (the tables exist whenever dbt runs the test; not when a linter only compiles it) #}
 {%- if execute and load_relation(ref('fct_indicator_values')) is not none
