@@ -369,10 +369,10 @@ DELIVERY_ROW = """select
     '{table}' as table_name,
     '{source}.{table}' as raw_table,
     {required} as is_required,
-    exists(
-        select 1 from {{{{ source('pipeline', 'ingest_log') }}}}
+    (
+        select count(*) from {{{{ source('pipeline', 'ingest_log') }}}}
         where table_name = '{table}' and status = 'loaded'
-    ) as is_delivered"""
+    ) > 0 as is_delivered"""
 
 
 def deliveries_sql(contract: Contract) -> str:
