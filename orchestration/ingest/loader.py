@@ -25,7 +25,12 @@ from orchestration.ingest.checks import ContractViolation, read_landing_file
 from orchestration.partitions import landing_day_problem
 from orchestration.quality.quarantine import ensure_checks_table, mark_loaded
 
-LOG_TABLE = f"{RAW_SCHEMA}._ingest_log"
+LOG_TABLE_NAME = "_ingest_log"
+LOG_TABLE = f"{RAW_SCHEMA}.{LOG_TABLE_NAME}"
+#: Condition on ``information_schema.tables.table_name`` of the tables another engine gets a
+#: copy of: all but the pipeline's bookkeeping (names starting with '_'), except the ingest
+#: log, which dbt reads (which tables a shop has delivered).
+COPIED_TABLES = f"(table_name not like '\\_%' escape '\\' or table_name = '{LOG_TABLE_NAME}')"
 #: The salt of hashed personal identifiers, read by staging at query time (never published).
 SALT_TABLE = f"{RAW_SCHEMA}.pii_salt"
 METADATA_COLUMNS = {

@@ -39,6 +39,7 @@ from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 
 from orchestration.contract import RAW_SCHEMA
+from orchestration.ingest.loader import COPIED_TABLES
 from orchestration.publish.publisher import CURRENT, PRIVATE_SCHEMAS, published_dir
 
 #: DuckDB column types and their PostgreSQL equivalents (DECIMAL keeps its precision).
@@ -133,7 +134,7 @@ def copy_schema(
     (created), rows streamed as CSV through ``COPY``; row counts by table, checked."""
     relations = source.execute(
         "select table_name from information_schema.tables where table_schema = ? "
-        "and table_name not like '\\_%' escape '\\' order by 1",
+        f"and {COPIED_TABLES} order by 1",
         [schema],
     ).fetchall()
     rows: dict[str, int] = {}

@@ -21,6 +21,7 @@ from dbt.cli.main import dbtRunner
 from pyspark.sql import SparkSession
 
 from orchestration.contract import RAW_SCHEMA
+from orchestration.ingest.loader import COPIED_TABLES
 from orchestration.settings import PROJECT_ROOT
 from orchestration.transform import PROFILES_DIR
 
@@ -65,7 +66,7 @@ def copy_raw(spark: SparkSession, warehouse: Path, directory: Path) -> list[str]
             name
             for (name,) in con.execute(
                 "select table_name from information_schema.tables where table_schema = ? "
-                "and table_name not like '\\_%' escape '\\' order by 1",
+                f"and {COPIED_TABLES} order by 1",
                 [RAW_SCHEMA],
             ).fetchall()
         ]
