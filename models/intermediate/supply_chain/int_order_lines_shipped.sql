@@ -32,9 +32,7 @@ parcels as (
 
     select
         *,
-        row_number() over (
-            partition by order_id order by shipped_at, shipment_id
-        ) as parcel_number
+        {{ parcel_number() }} as parcel_number
     from {{ ref('stg_wms__shipments') }}
 
 ),

@@ -6,9 +6,7 @@ with parcels as (
 
     select
         *,
-        row_number() over (
-            partition by order_id order by shipped_at, shipment_id
-        ) as parcel_number,
+        {{ parcel_number() }} as parcel_number,
         count(*) over (partition by order_id) as parcel_count
     from {{ ref('stg_wms__shipments') }}
 
