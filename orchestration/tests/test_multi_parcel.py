@@ -16,14 +16,19 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pytest
 
 from orchestration.contract import load_contract
 from orchestration.run import problems, run_days
 from orchestration.simulator import simulate
 from orchestration.simulator.profiles import get_profile
-from orchestration.tests.warehouse import read_landed, use_shop
+from orchestration.tests.warehouse import (
+    latest,
+    monthly_values,
+    published,
+    read_landed,
+    use_shop,
+)
 
 #: Two months (June and July 1-4) of a small shop, before the first monthly market report
 #: (the 5th) so that the market indicators are empty, not half a history.
@@ -40,23 +45,6 @@ def multi_parcel_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = run_days(START, START + dt.timedelta(days=DAYS - 1))
     assert result.success, problems(result)
     return root
-
-
-def published(root: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(root / "published" / "current.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def latest(rows: list[dict], key: str) -> dict[str, dict]:
-    """The latest version of each record of a changes table (by updated_at)."""
-    newest: dict[str, dict] = {}
-    for row in rows:
-        if row[key] not in newest or row["updated_at"] >= newest[row[key]]["updated_at"]:
-            newest[row[key]] = row
-    return newest
 
 
 def from_landing(landing: Path) -> dict[str, dict]:
@@ -151,17 +139,6 @@ def assert_equal_figures(published_values: dict, expected: dict) -> None:
         assert float(published_values[key]) == pytest.approx(float(value), rel=1e-12), key
 
 
-def indicator(root: Path, code: str, dimension: str = "all") -> dict:
-    rows = published(
-        root,
-        "select period_start, slice_value, indicator_value from marts.fct_indicator_values "
-        f"where indicator_code = '{code}' and grain = 'month' and slice_dimension = '{dimension}'",
-    )
-    if dimension == "all":
-        return {start: value for start, _, value in rows}
-    return {(start, value_of): value for start, value_of, value in rows}
-
-
 def test_the_multi_parcel_shop_ships_orders_in_several_parcels_from_several_warehouses(
     multi_parcel_shop: Path,
 ) -> None:
@@ -195,9 +172,9 @@ def test_published_figures_equal_a_recomputation_from_the_landing_files(
     expected = from_landing(multi_parcel_shop / "landing")
     assert len(expected["gmv"]) == 2  # June and July
     for code in ("gmv", "net_sales", "valid_orders", "return_rate"):
-        assert_equal_figures(indicator(multi_parcel_shop, code), expected[code])
+        assert_equal_figures(monthly_values(multi_parcel_shop, code), expected[code])
     assert_equal_figures(
-        indicator(multi_parcel_shop, "sales_by_category", "category_l1"), expected["category"]
+        monthly_values(multi_parcel_shop, "sales_by_category", "category_l1"), expected["category"]
     )
 
 

@@ -28,7 +28,13 @@ from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
 from orchestration.simulator.profiles import ORDER_SYSTEM_TABLES, get_profile
 from orchestration.summary import indicator_report
-from orchestration.tests.warehouse import read_landed, use_shop
+from orchestration.tests.warehouse import (
+    latest,
+    monthly_values,
+    published,
+    read_landed,
+    use_shop,
+)
 from orchestration.transform import run_dbt
 
 #: Two months (end of March, start of April) of a small shop, away from promotion peaks.
@@ -44,14 +50,6 @@ def orders_only_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = run_days(START, START + dt.timedelta(days=DAYS - 1))
     assert result.success, problems(result)
     return root
-
-
-def published(root: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(root / "published" / "current.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_indicators_needing_undelivered_tables_are_listed_with_them_and_have_no_values(
@@ -85,14 +83,6 @@ def test_indicators_needing_undelivered_tables_are_listed_with_them_and_have_no_
     report = indicator_report(orders_only_shop / "published" / "current.duckdb")
     assert f"indicators available: {len(catalog) - len(expected)} of {len(catalog)}" in report
     assert all(f"needs {tables}" in report for tables in expected.values())
-
-
-def latest(rows: list[dict], key: str) -> dict[str, dict]:
-    newest: dict[str, dict] = {}
-    for row in rows:
-        if row[key] not in newest or row["updated_at"] >= newest[row[key]]["updated_at"]:
-            newest[row[key]] = row
-    return newest
 
 
 def from_landing(landing: Path) -> dict[str, dict]:
@@ -156,17 +146,6 @@ def from_landing(landing: Path) -> dict[str, dict]:
     return figures
 
 
-def indicator(root: Path, code: str, dimension: str = "all") -> dict:
-    rows = published(
-        root,
-        "select period_start, slice_value, indicator_value from marts.fct_indicator_values "
-        f"where indicator_code = '{code}' and grain = 'month' and slice_dimension = '{dimension}'",
-    )
-    if dimension == "all":
-        return {start: value for start, _, value in rows}
-    return {(start, value_of): value for start, value_of, value in rows}
-
-
 def test_published_figures_equal_a_recomputation_from_the_landing_files(
     orders_only_shop: Path,
 ) -> None:
@@ -180,7 +159,7 @@ def test_published_figures_equal_a_recomputation_from_the_landing_files(
         ("return_rate", "all", expected["return_rate"]),
         ("sales_by_category", "category_l1", categories),
     ):
-        values = indicator(orders_only_shop, code, dimension)
+        values = monthly_values(orders_only_shop, code, dimension)
         assert values.keys() == figures.keys(), code
         for key, figure in figures.items():
             # indicator values are doubles: equal to the exact figure to 12 digits

@@ -14,7 +14,6 @@ the published monthly figures equal a recomputation from the landing files.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from orchestration.run import problems, run_days
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
 from orchestration.simulator.profiles import get_profile
-from orchestration.tests.warehouse import read_landed, use_shop
+from orchestration.tests.warehouse import read_landed, shop_environment, use_shop
 
 #: A Monday, an ordinary week, the 618 promotion (1–18 June), then 18 ordinary days (up to
 #: the market report of June, published on 5 July: market growth needs two months).
@@ -60,14 +59,7 @@ def seasonal_shop(tmp_path_factory: pytest.TempPathFactory):
         stopped = run_days(START, END)
     # nothing of a stopped build is published
     assert not (root / "published" / "current.duckdb").exists()
-    environment = {
-        **os.environ,
-        "SHOP_SETTINGS_FILE": str(SETTINGS),
-        "SHOP_LANDING_DIR": str(root / "landing"),
-        "SHOP_WAREHOUSE_PATH": str(root / "warehouse" / "shop.duckdb"),
-        "SHOP_PUBLISHED_DIR": str(root / "published"),
-        "SHOP_FIRST_DAY": str(START),
-    }
+    environment = shop_environment(root, START, SETTINGS)
     published = subprocess.run(
         [sys.executable, "-m", "orchestration.run"],
         env=environment,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -29,6 +28,7 @@ from orchestration.contract import SHOP_SETTINGS_PATH, _load_shop, load_contract
 from orchestration.quality.raw_suites import _accepted_values_description
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator.usd_us import SETTINGS as USD_US
+from orchestration.tests.warehouse import shop_environment
 
 #: Two shop-local months, at a scale whose days hold enough orders for the volume rule.
 START, DAYS, SCALE = dt.date(2025, 5, 20), 14, "0.1"
@@ -90,14 +90,7 @@ def _money(value) -> Decimal:
 @pytest.fixture(scope="module")
 def usd_us_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("usd_us")
-    environment = {
-        **os.environ,
-        "SHOP_SETTINGS_FILE": str(USD_US),
-        "SHOP_LANDING_DIR": str(root / "landing"),
-        "SHOP_WAREHOUSE_PATH": str(root / "warehouse" / "shop.duckdb"),
-        "SHOP_PUBLISHED_DIR": str(root / "published"),
-        "SHOP_FIRST_DAY": str(START),
-    }
+    environment = shop_environment(root, START, USD_US)
     simulate = [
         sys.executable, "-m", "orchestration.simulator", "--profile", "usd-us",
         "--start", str(START), "--days", str(DAYS), "--scale", SCALE, "--seed", "5",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 
 import duckdb
@@ -82,6 +83,19 @@ def use_shop(monkeypatch: pytest.MonkeyPatch, root: Path, first_day: dt.date) ->
     monkeypatch.setenv("SHOP_FIRST_DAY", str(first_day))
 
 
+def shop_environment(root: Path, first_day: dt.date, settings_file: Path) -> dict[str, str]:
+    """The environment of a pipeline process (``python -m orchestration.run``) for a shop laid
+    out under ``root`` as ``use_shop`` lays it out, with its own settings file."""
+    return {
+        **os.environ,
+        "SHOP_SETTINGS_FILE": str(settings_file),
+        "SHOP_LANDING_DIR": str(root / "landing"),
+        "SHOP_WAREHOUSE_PATH": str(root / "warehouse" / "shop.duckdb"),
+        "SHOP_PUBLISHED_DIR": str(root / "published"),
+        "SHOP_FIRST_DAY": str(first_day),
+    }
+
+
 def published_file(root: Path) -> Path:
     """The version file a shop's ``published/current.duckdb`` points to."""
     return (root / "published" / "current.duckdb").resolve()
@@ -127,6 +141,33 @@ def query(database: Path, sql: str, parameters: list | None = None) -> list[tupl
         return con.execute(sql, parameters or []).fetchall()
     finally:
         con.close()
+
+
+def published(root: Path, sql: str) -> list[tuple]:
+    """All rows of ``sql`` on the version a shop under ``root`` has published."""
+    return query(root / "published" / "current.duckdb", sql)
+
+
+def monthly_values(root: Path, code: str, dimension: str = "all") -> dict:
+    """A published indicator's monthly values: by month start, or by (month start, slice
+    value) for a slice dimension."""
+    rows = published(
+        root,
+        "select period_start, slice_value, indicator_value from marts.fct_indicator_values "
+        f"where indicator_code = '{code}' and grain = 'month' and slice_dimension = '{dimension}'",
+    )
+    if dimension == "all":
+        return {start: value for start, _, value in rows}
+    return {(start, value_of): value for start, value_of, value in rows}
+
+
+def latest(rows: list[dict], key: str) -> dict[str, dict]:
+    """The latest version of each record of a table delivered as changes (by updated_at)."""
+    newest: dict[str, dict] = {}
+    for row in rows:
+        if row[key] not in newest or row["updated_at"] >= newest[row[key]]["updated_at"]:
+            newest[row[key]] = row
+    return newest
 
 
 def personal_values(landing: Path) -> set[str]:
