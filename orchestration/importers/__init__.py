@@ -5,5 +5,5 @@
     python -m orchestration.importers shopify    --input DIR --landing landing/
 
 Each writes only landing files, the same bytes for the same input (common.py), and prints
-what it read, wrote and refused (README, "Bringing your data").
+what it read, wrote and refused (docs/importers.md).
 """

@@ -24,7 +24,7 @@ GA4's ``ga_session_id`` is not read: the warehouse makes its own visits (a visit
 split at 30 minutes of inactivity, at shop-local midnight and when the campaign tags
 change), so visits from GA4 and from logs or the shop's own tag are counted alike; GA4's
 sessions do not restart at midnight nor on a new campaign, so its session count is
-usually a little lower (README, "Bringing your data").
+usually a little lower (docs/importers.md).
 """
 
 from __future__ import annotations

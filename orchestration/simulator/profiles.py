@@ -1,6 +1,6 @@
 """Shop profiles: named variants of the simulated shop (``--profile NAME``).
 
-The default profile is the demo shop every figure of the README comes from. The others
+The default profile is the demo shop every figure of the docs comes from. The others
 prove the warehouse on shops it was not first written for: a profile says which landing
 files the shop delivers and how its records differ from the demo's. Each profile is one
 :class:`Profile` in :data:`PROFILES`; the engine and the outbox read the run's profile
@@ -77,7 +77,7 @@ def get_profile(name: str) -> Profile:
 DEFAULT = register(
     Profile(
         name="default",
-        description="The demo shop: every source of the contract (its figures are the README's).",
+        description="The demo shop: every source of the contract (the figures of the docs).",
     )
 )
 
