@@ -7,10 +7,9 @@
         whose rows pair within a day: DuckDB has been seen to run the branches one after
         another, each holding one month's hash table in memory instead of the whole
         history's, which at scale spills tens of GB to disk (fct_page_views' join at scale
-        10: 333 s and 21 GB of spill in one query, 130 s and none month by month; the
-        benchmark's peak memory per node keeps checking it). The first branch also takes
-        the days before the first month and null days, the last the days after the last
-        month, so that no row is lost. Only a first or full-refresh build of a model on
+        10, in one query; the benchmark's peak memory per node keeps checking it). The
+        first branch also takes the days before the first month and null days, the last
+        the days after the last month, so that no row is lost. Only a first or full-refresh build of a model on
         DuckDB is split (macro month_chunks): an incremental run rebuilds a few days, and
         other engines and unit tests get the body once. -#}
     {%- for month in month_chunks(relation, day_column) %}

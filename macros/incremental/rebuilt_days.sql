@@ -17,8 +17,8 @@
     {#- rebuild_from(domain), evaluated before the query of an incremental model's
         incremental run and rendered as a date constant: the storage then skips the older
         row groups of every table filtered by it, which DuckDB does not do with the
-        subquery on the build side of a join (fct_visits' join with its attribution: 8 s
-        instead of 2 at scale 10). The subquery itself elsewhere: while parsing (its ref
+        subquery on the build side of a join (fct_visits' join with its attribution). The
+        subquery itself elsewhere: while parsing (its ref
         then makes stg_pipeline__touched_days a parent of the node), in tests, in unit
         tests (whose inputs are fixtures) and in full builds, which do not filter by it. -#}
     {%- set first_day = rebuild_from(domain) -%}
