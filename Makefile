@@ -88,6 +88,7 @@ dagster: $(STAMP) $(SALT)
 sources: $(STAMP)
 	$(PY) -m orchestration.contract.dbt_codegen
 	$(PY) -m orchestration.indicator_catalog
+	$(PY) -m orchestration.indicator_docs
 
 # dbt docs of the demo warehouse (built by make run when missing), on 127.0.0.1 only.
 docs: $(STAMP)
