@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from orchestration.simulator.engine import check_arguments, simulate
-from orchestration.simulator.incidents import DEFAULT_TARGETS, Incident
+from orchestration.simulator.incidents import KINDS, Incident
 from orchestration.simulator.profiles import PROFILES, get_profile
 
 
@@ -38,8 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         "--incident",
         action="append",
         default=[],
-        metavar="KIND@DAY[:TARGET]",
-        help=f"inject an incident on a day (repeatable); kinds: {', '.join(DEFAULT_TARGETS)}",
+        metavar="KIND@DAY[:TARGET[:MAGNITUDE[:DAYS]]]",
+        help="inject an incident from a day (repeatable; see orchestration/simulator/"
+        f"incidents.py); kinds: {', '.join(KINDS)}",
     )
     return parser
 

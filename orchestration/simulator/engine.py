@@ -76,7 +76,7 @@ class Shop:
         self.fulfilment.start_of_day(day, outbox)
         stockout = self.incidents.on("category_stockout", day)
         if stockout is not None:
-            self.inventory.hold(stockout.target)
+            self.inventory.hold(day, stockout.target, stockout.magnitude)
 
         intents, landings = self.traffic.simulate_day(day, outbox)
         submitted = self.clock.local_day(intents["placed_at"])

@@ -36,6 +36,7 @@ import pyarrow as pa
 from orchestration.simulator import reference as ref
 from orchestration.simulator.clock import DAY, HOUR, MINUTE, NO_TIME, stream
 from orchestration.simulator.columns import choice, choice_rows, labels, number_ids
+from orchestration.simulator.incidents import sku_share_of_category
 from orchestration.simulator.inventory import WAREHOUSE_IDS
 from orchestration.simulator.orders import EXPRESS, PICKUP_POINT, Placed
 from orchestration.simulator.outbox import Outbox
@@ -135,7 +136,7 @@ class Fulfilment(ShopPart):
         life = self._plan(day, rng, placed)
         ships, is_cod = life.ships, placed.orders["is_cod"][life.ships]
         split = SplitParcels.none(len(placed.lines["order"]))
-        first_ids = self._export_shipments(rng, placed, life, outbox)
+        first_ids = self._export_shipments(rng, day, placed, life, outbox)
         if self.shop.profile.split_parcels:
             # its own stream: the demo shop's records stay those of the seed
             parcels_rng = stream(self.seed, "parcels", day)
@@ -162,7 +163,7 @@ class Fulfilment(ShopPart):
             parcel_of[split.order] = np.arange(len(split.order))
             moved = np.flatnonzero(split.moved)
             line_delivered_on[moved] = split.delivered_at[parcel_of[placed.lines["order"][moved]]]
-        self._returns(rng, placed, life.picked, line_delivered_on, outbox)
+        self._returns(rng, day, placed, life.picked, line_delivered_on, outbox)
 
     def _plan(self, day: int, rng: np.random.Generator, placed: Placed) -> Lifecycle:
         """Cancellations (first applicable reason wins), picking and delivery outcomes."""
@@ -278,6 +279,8 @@ class Fulfilment(ShopPart):
             stalled = (warehouse == WAREHOUSE_IDS.index(stall.target)) & (
                 self.clock.local_day(shipped_at) == stall_day
             )
+            if stall.magnitude < 1:
+                stalled &= stream(self.seed, "warehouse-stall", day).random(n) < stall.magnitude
             shipped_at[stalled] += 2 * DAY
         return shipped_at
 
@@ -302,11 +305,11 @@ class Fulfilment(ShopPart):
     # -- exports of the lifecycle ---------------------------------------------------------
 
     def _export_shipments(
-        self, rng: np.random.Generator, placed: Placed, life: Lifecycle, outbox: Outbox
+        self, rng: np.random.Generator, day: int, placed: Placed, life: Lifecycle, outbox: Outbox
     ) -> pa.Array:
-        """One parcel per shipped order: exported when shipped, again when delivered or
-        failed. Also counts the parcels each warehouse ships per day (for its costs).
-        Returns the parcels' ids (in the order of ``life.ships``)."""
+        """One parcel per shipped order (of the orders placed on ``day``): exported when
+        shipped, again when delivered or failed. Also counts the parcels each warehouse ships
+        per day (for its costs). Returns the parcels' ids (in the order of ``life.ships``)."""
         orders, lines = placed.orders, placed.lines
         ships, shipped_at = life.ships, life.shipped_at
         k = len(ships)
@@ -326,6 +329,9 @@ class Fulfilment(ShopPart):
         cost = (PARCEL_COST[method] + EXTRA_UNIT_COST[method] * (units - 1)) * rng.lognormal(
             0, 0.08, k
         )
+        delay = self.shop.incidents.on("carrier_delay", day)
+        if delay is not None:  # the carrier's parcels take longer (the lifecycle follows)
+            self._delay(life, carrier == names.index(delay.target), 1 + delay.magnitude)
         ship_day = self.clock.local_day(shipped_at)
         due = ship_day < self.clock.days
         np.add.at(self.parcels, (ship_day[due], warehouse[due]), 1)
@@ -363,6 +369,16 @@ class Fulfilment(ShopPart):
             },
         )
         return shipment["shipment_id"]
+
+    @staticmethod
+    def _delay(life: Lifecycle, parcels: np.ndarray, factor: float) -> None:
+        """A carrier_delay incident: ``parcels`` (a mask over ``life.ships``) arrive, or are
+        given up, ``factor`` times as long after they shipped."""
+        for outcome in (life.delivered_at, life.failed_at):
+            late = parcels & (outcome != NO_TIME)
+            outcome[late] = life.shipped_at[late] + (
+                (outcome[late] - life.shipped_at[late]) * factor
+            ).astype(np.int64)
 
     def _split_parcels(
         self, rng: np.random.Generator, placed: Placed, life: Lifecycle
@@ -571,18 +587,28 @@ class Fulfilment(ShopPart):
     def _returns(
         self,
         rng: np.random.Generator,
+        day: int,
         placed: Placed,
         picked: np.ndarray,
         delivered_on: np.ndarray,
         outbox: Outbox,
     ) -> None:
-        """Returns and exchanges of delivered lines (``delivered_on``: per line, when its
-        parcel was delivered), their refunds and restocking."""
+        """Returns and exchanges of delivered lines of the orders placed on ``day``
+        (``delivered_on``: per line, when its parcel was delivered), their refunds and
+        restocking. A return_spike incident raises its SKU's return probability so that its
+        category's return rate rises by the incident's magnitude."""
         lines = placed.lines
         owner = lines["order"]
         candidates = np.flatnonzero(picked & (delivered_on != NO_TIME))
         category = self.catalogue.l1[lines["sku"][candidates]]
-        rows = candidates[rng.random(len(candidates)) < RETURN_RATE[category]]
+        rate = RETURN_RATE[category]
+        spike = self.shop.incidents.on("return_spike", day)
+        if spike is not None:
+            sku = spike.sku(self.catalogue, day)
+            share = sku_share_of_category(self.catalogue, sku, day)
+            spiked = lines["sku"][candidates] == sku
+            rate = np.where(spiked, np.minimum(rate * (1 + spike.magnitude / share), 1.0), rate)
+        rows = candidates[rng.random(len(candidates)) < rate]
         k = len(rows)
         fit = FIT_SENSITIVE[self.catalogue.l1[lines["sku"][rows]]]
         weights = np.where(fit[:, None], FIT_REASON_WEIGHTS, OTHER_REASON_WEIGHTS)

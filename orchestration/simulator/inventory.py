@@ -86,10 +86,12 @@ class Inventory(ShopPart):
         reorder_point = np.maximum(rate * (self._lead_days + SAFETY_DAYS), MIN_REORDER_POINT)
         return reorder_point, reorder_point + rate * COVER_DAYS
 
-    def hold(self, category: str) -> None:
-        """A category_stockout incident: the category's system stock drops to 0 everywhere
-        (units on order still arrive and restock it)."""
+    def hold(self, day: int, category: str, share: float = 1.0) -> None:
+        """A category_stockout incident: the system stock of ``share`` of the category's SKUs
+        drops to 0 everywhere (units on order still arrive and restock it)."""
         held = self.catalogue.l1 == L1_NAMES.index(category)
+        if share < 1:
+            held &= stream(self.seed, "category-stockout", day).random(len(held)) < share
         self.stock[:, held] = 0
 
     def allocate(self, warehouse: np.ndarray, sku: np.ndarray, quantity: np.ndarray) -> np.ndarray:

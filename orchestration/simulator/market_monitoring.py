@@ -100,7 +100,8 @@ class MarketMonitoring(ShopPart):
 
     def _probes(self, day: int, outbox: Outbox) -> None:
         """One probe per location and page every 5 minutes; an outage window now and then
-        (site-wide, or only the checkout) fails every probe it covers."""
+        (site-wide, or only the checkout) fails every probe it covers; a site_slowdown
+        incident times out its share of one location's probes."""
         rng = stream(self.seed, "probes", day)
         slots = 24 * HOUR // PROBE_INTERVAL
         per_slot = len(self._probe_page)
@@ -120,6 +121,14 @@ class MarketMonitoring(ShopPart):
         pressure = (1 + 0.8 * busy) * (1 + 0.5 * self.marketing.intensity(day))
         response = rng.lognormal(np.log(PROBE_MEDIAN_MS[page]), 0.35) * pressure
         timeout = failed & (rng.random(n) < TIMEOUT_SHARE)
+        slowdown = self.shop.incidents.on("site_slowdown", day)
+        if slowdown is not None:  # the location's probes wait past their time limit
+            location = np.tile(self._probe_location, slots)
+            slow = (location == PROBE_LOCATIONS.index(slowdown.target)) & (
+                stream(self.seed, "site-slowdown", day).random(n) < slowdown.magnitude
+            )
+            failed |= slow
+            timeout |= slow
         response = np.where(failed, rng.integers(20, 200, n), response).astype(np.int64)
         outbox.add(
             "probes",

@@ -439,7 +439,8 @@ class Marketing:
     ) -> None:
         """Daily platform report of each running ad placement. ``landings`` counts the visits
         that landed with each campaign's code; clicks are never fewer (some clicks are lost
-        before the page loads). A ``runaway`` incident bills its placement five times over."""
+        before the page loads). A ``runaway`` incident bills its placement 1 + its magnitude
+        times over (five times by default)."""
         rng = stream(self.seed, "ad-spend", day)
         running = [
             i
@@ -464,7 +465,8 @@ class Marketing:
         cost = np.round((clicks * cpc + impressions * cpm / 1000) * 100).astype(np.int64)
         if runaway is not None:
             codes = [self.codes[i] for i in running]
-            cost[[code.startswith(runaway.target) for code in codes]] *= 5
+            runs = np.array([code.startswith(runaway.target) for code in codes])
+            cost[runs] = np.round(cost[runs] * (1 + runaway.magnitude)).astype(np.int64)
         outbox.add(
             "ad_spend",
             {

@@ -136,6 +136,12 @@ class Checkout(ShopPart):
         n = len(orders["placed_at"])
         owner, accepted, quantity = lines["order"], lines["accepted"], lines["quantity"]
         lines["list_price"] = self.catalogue.list_price[lines["sku"]]
+        error = self.shop.incidents.on("price_error", day)
+        if error is not None:  # the SKU's price is wrong in the shop's system
+            wrong = lines["sku"] == error.sku(self.catalogue, day)
+            lines["list_price"] = np.where(
+                wrong, np.round(lines["list_price"] * (1 - error.magnitude)), lines["list_price"]
+            ).astype(lines["list_price"].dtype)
         discount = self.marketing.discount_rate(day)
         discounted = np.round(lines["list_price"] * (1 - discount)).astype(np.int64)
         before_coupon = np.where(accepted, quantity * discounted, 0)
@@ -245,13 +251,28 @@ class Checkout(ShopPart):
         return share
 
     def _gateway_down(self, at: np.ndarray) -> np.ndarray:
-        """Payment attempts at ``at`` that a payment_outage incident makes fail (10:00-22:00
-        shop time on its day)."""
+        """Payment attempts at ``at`` that a payment_outage incident makes fail (its share of
+        the attempts from 10:00 to 22:00 shop time on each of its days)."""
         down = np.zeros(len(at), dtype=bool)
-        for day, _ in self.shop.incidents.of_kind("payment_outage"):
+        for day, outage in self.shop.incidents.of_kind("payment_outage"):
             start = self.clock.midnight(day) + 10 * HOUR
-            down |= (at >= start) & (at < start + 12 * HOUR)
+            window = (at >= start) & (at < start + 12 * HOUR)
+            if outage.magnitude < 1:
+                hit = stream(self.seed, "payment-outage", day).random(len(at))
+                window &= hit < outage.magnitude
+            down |= window
         return down
+
+    def _checkout_broken(self, orders: Frame, paying: np.ndarray) -> np.ndarray:
+        """Online orders (rows ``paying`` of ``orders``) that a checkout_failure incident
+        leaves unpaid: its share of the orders placed from its device class on its days."""
+        broken = np.zeros(len(paying), dtype=bool)
+        placed_day = self.clock.local_day(orders["placed_at"][paying])
+        device = orders["device"][paying]
+        for day, failure in self.shop.incidents.of_kind("checkout_failure"):
+            hit = stream(self.seed, "checkout-failure", day).random(len(paying)) < failure.magnitude
+            broken |= (placed_day == day) & (device == DEVICES.index(failure.target)) & hit
+        return broken
 
     def _pay_online(
         self,
@@ -274,6 +295,10 @@ class Checkout(ShopPart):
         second_ok = retried & (rng.random(k) < RETRY_SUCCESS)
         first_ok &= ~self._gateway_down(first_at)
         second_ok &= ~self._gateway_down(second_at)
+        if self.shop.incidents.of_kind("checkout_failure"):
+            broken = self._checkout_broken(orders, paying)
+            first_ok &= ~broken
+            second_ok &= ~broken
         paid_at = np.full(len(total), NO_TIME)
         paid_at[paying] = np.where(first_ok, first_at, np.where(second_ok, second_at, NO_TIME))
 

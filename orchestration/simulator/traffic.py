@@ -33,6 +33,7 @@ from orchestration.simulator.columns import (
     join,
     labels,
     number_ids,
+    take,
 )
 from orchestration.simulator.customers import DEVICES, customer_ids, visitor_ids
 from orchestration.simulator.outbox import Outbox
@@ -278,6 +279,12 @@ class Traffic(ShopPart):
         intents["order_no"] = self.sequences.take("order", len(order))
         submitted = np.full(len(events["at"]), -1)
         submitted[intents.pop("event")] = intents["order_no"]
+        loss = self.shop.incidents.on("tracking_loss", day)
+        if loss is not None:  # the broken tag records none of these events
+            lost = (events["device"] == DEVICES.index(loss.target)) & (
+                stream(self.seed, "tracking-loss", day).random(len(submitted)) < loss.magnitude
+            )
+            events, submitted = take(events, ~lost), submitted[~lost]
         self._export(outbox, events, submitted)
         landed = np.concatenate([campaigns, more_campaigns])
         landings = np.bincount(landed[landed >= 0], minlength=len(self.marketing.codes))
