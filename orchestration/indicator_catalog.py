@@ -12,7 +12,10 @@ headline. Everything else is generated from it by ``make sources`` and drift-tes
 * one dbt model per source mart, ``fct_indicator_values__<mart>``, which computes that
   mart's indicators (the SQL is rendered in the model: ``dbt compile`` shows it), and its
   documentation; ``fct_indicator_values`` unions them;
-* the documentation of ``kpi_overview``, one column per headline indicator.
+* the documentation of ``kpi_overview``, one column per headline indicator;
+* the semantic layer: MetricFlow's semantic models and one metric per indicator it can
+  express (``models/marts/semantic/``), and ``docs/semantic_layer.md``, which lists the
+  indicators it cannot, with the reason (``orchestration/semantic_layer.py``).
 
 A wrong entry fails with the file, the indicator and the rule it breaks.
 """
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from orchestration.semantic_layer import semantic_files
 from orchestration.settings import PROJECT_ROOT
 
 CATALOG_DIR = PROJECT_ROOT / "models" / "marts" / "indicators" / "catalog"
@@ -37,21 +41,26 @@ AGGREGATIONS = ("sum", "ratio", "distinct", "percentile", "latest")
 GRAINS = ("day", "week", "month")
 DIRECTIONS = ("higher_is_better", "lower_is_better", "neutral")
 ALERT_RULES = ("none", "bounds", "same_weekday", "trailing")
+#: How many robust standard deviations (spread: 1.4826 × the median absolute deviation of
+#: the indicator's own residuals) a value must lie from its baseline before a change alert,
+#: unless the entry's alert gives its own ``sensitivity``.
+DEFAULT_SENSITIVITY = 3.0
 REQUIRED = (
     "code", "name_en", "name_zh", "definition", "unit", "aggregation", "source_model",
     "date_column", "raw_tables", "numerator", "grains", "direction", "alert", "runbook",
 )  # fmt: skip
 OPTIONAL = (
     "sub_family", "denominator", "volume", "slices", "has_total", "parent_codes",
-    "decomposition", "headline",
+    "decomposition", "headline", "maturity_days",
 )  # fmt: skip
 #: The seed's columns, in order (one row per indicator).
 CSV_COLUMNS = (
     "indicator_code", "family", "sub_family", "name_en", "name_zh", "definition", "unit",
     "aggregation", "source_model", "date_column", "raw_tables", "numerator_sql",
     "denominator_sql", "volume_sql", "slices", "has_total", "grains", "direction",
-    "alert_rule", "alert_threshold", "alert_min_volume", "lower_bound", "upper_bound",
-    "parent_codes", "relation", "runbook", "headline",
+    "alert_rule", "alert_threshold", "alert_min_volume", "alert_sensitivity", "lower_bound",
+    "upper_bound", "maturity_days", "parent_codes", "upstream_codes", "relation", "runbook",
+    "headline",
 )  # fmt: skip
 
 
@@ -86,6 +95,12 @@ def _check(path: Path, entry: dict) -> None:
         _fail(path, code, f"direction {entry['direction']!r} not one of {DIRECTIONS}")
     if entry["alert"].get("rule") not in ALERT_RULES:
         _fail(path, code, f"alert rule {entry['alert'].get('rule')!r} not one of {ALERT_RULES}")
+    sensitivity = entry["alert"].get("sensitivity", DEFAULT_SENSITIVITY)
+    if not isinstance(sensitivity, (int, float)) or sensitivity <= 0:
+        _fail(path, code, f"alert sensitivity {sensitivity!r} is not a positive number")
+    maturity = entry.get("maturity_days", 0)
+    if not isinstance(maturity, int) or isinstance(maturity, bool) or maturity < 0:
+        _fail(path, code, f"maturity_days {maturity!r} is not a whole number of days >= 0")
     if not entry.get("has_total", True) and not entry.get("slices"):
         _fail(path, code, "an indicator without a shop-wide total needs slices")
     decomposition = entry.get("decomposition")
@@ -103,6 +118,11 @@ def _check(path: Path, entry: dict) -> None:
     for table in entry["raw_tables"]:
         if table.count(".") != 1:
             _fail(path, code, f"raw table {table!r} is not source.table")
+    for item in entry.get("slices", []):
+        if isinstance(item, dict) and isinstance(next(iter(item.values())), dict):
+            ((name, spec),) = item.items()
+            if "source_model" not in spec or set(spec) - {"source_model", "expression"}:
+                _fail(path, code, f"slice {name!r}: an expression or source_model, expression")
 
 
 def load_catalog(folder: Path = CATALOG_DIR) -> list[dict]:
@@ -126,7 +146,44 @@ def load_catalog(folder: Path = CATALOG_DIR) -> list[dict]:
                 _fail(path, entry["code"], f"defined twice (also in {seen[entry['code']].name})")
             seen[entry["code"]] = path
             entries.append({**entry, "family": document["family"], "path": path})
+    _check_relations(entries)
     return entries
+
+
+def _check_relations(entries: list[dict]) -> None:
+    """parent_codes name indicators of the catalog and the net has no cycle."""
+    codes = {entry["code"] for entry in entries}
+    for entry in entries:
+        unknown = [code for code in entry.get("parent_codes", []) if code not in codes]
+        if unknown:
+            _fail(entry["path"], entry["code"], f"parent_codes {unknown} are not indicators")
+    for entry in entries:
+        if entry["code"] in _driven(entries, entry["code"]):
+            _fail(entry["path"], entry["code"], "parent_codes lead back to the indicator (a cycle)")
+
+
+def _driven(entries: list[dict], code: str) -> set[str]:
+    """Every indicator ``code`` drives, directly or through others (parent_codes)."""
+    parents = {entry["code"]: entry.get("parent_codes", []) for entry in entries}
+    reached: set[str] = set()
+    todo = list(parents[code])
+    while todo:
+        current = todo.pop()
+        if current not in reached:
+            reached.add(current)
+            todo.extend(parents[current])
+    return reached
+
+
+def upstream_codes(catalog: list[dict]) -> dict[str, list[str]]:
+    """Per indicator, the indicators that drive it directly or through others (the net of
+    parent_codes walked upstream), sorted: an alert of one of them on the same day
+    explains the indicator's alert (fct_indicator_alerts)."""
+    upstream: dict[str, list[str]] = {entry["code"]: [] for entry in catalog}
+    for entry in catalog:
+        for driven in _driven(catalog, entry["code"]):
+            upstream[driven].append(entry["code"])
+    return {code: sorted(drivers) for code, drivers in upstream.items()}
 
 
 def families(folder: Path = CATALOG_DIR) -> list[dict]:
@@ -143,11 +200,29 @@ def headline_codes(catalog: list[dict] | None = None) -> tuple[str, ...]:
     return tuple(e["code"] for e in (catalog or load_catalog()) if e.get("headline"))
 
 
-def _slice_text(entry: str | dict) -> str:
-    if isinstance(entry, dict):
-        ((name, expression),) = entry.items()
-        return f"{name}:{expression}"
-    return entry
+def _slice(item: str | dict) -> dict[str, str]:
+    """A slice as name and expression, and the mart it is read from when it names one (a
+    finer mart whose rows carry the slice: order lines by the warehouse of their parcel).
+    Written as a column name, ``name: expression`` or ``name: {source_model, expression}``
+    (the expression defaults to the name)."""
+    if not isinstance(item, dict):
+        return {"name": item, "expression": item}
+    ((name, spec),) = item.items()
+    if not isinstance(spec, dict):
+        return {"name": name, "expression": spec}
+    return {"name": name, "expression": spec.get("expression", name), **spec}
+
+
+def _slice_text(item: str | dict) -> str:
+    """A slice in the seed: its name, ``name:expression``, then ``@mart`` when it is read
+    from a mart of its own."""
+    if not isinstance(item, dict):
+        return item
+    ((name, spec),) = item.items()
+    if not isinstance(spec, dict):
+        return f"{name}:{spec}"
+    expression = f":{spec['expression']}" if "expression" in spec else ""
+    return f"{name}{expression}@{spec['source_model']}"
 
 
 def _number(value: float | int | None) -> str:
@@ -162,8 +237,9 @@ def _relation(entry: dict) -> str:
     return f"{third} = {first} × ({second} / {first}) × ({third} / {second})"
 
 
-def csv_row(entry: dict) -> dict[str, str]:
-    """The seed row of an entry (lists ';'-separated, a slice name:expression)."""
+def csv_row(entry: dict, upstream: list[str] | None = None) -> dict[str, str]:
+    """The seed row of an entry (lists ';'-separated, a slice name:expression), with the
+    indicators upstream of it in the net (``upstream_codes``)."""
     alert = entry["alert"]
     return {
         "indicator_code": entry["code"],
@@ -187,9 +263,12 @@ def csv_row(entry: dict) -> dict[str, str]:
         "alert_rule": alert["rule"],
         "alert_threshold": _number(alert.get("threshold")),
         "alert_min_volume": _number(alert.get("min_volume")),
+        "alert_sensitivity": _number(alert.get("sensitivity", DEFAULT_SENSITIVITY)),
         "lower_bound": _number(alert.get("lower_bound")),
         "upper_bound": _number(alert.get("upper_bound")),
+        "maturity_days": str(entry.get("maturity_days", 0)),
         "parent_codes": ";".join(entry.get("parent_codes", [])),
+        "upstream_codes": ";".join(upstream or []),
         "relation": _relation(entry),
         "runbook": entry["runbook"],
         "headline": "true" if entry.get("headline") else "false",
@@ -201,8 +280,9 @@ def catalog_csv(catalog: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    upstream = upstream_codes(catalog)
     for entry in catalog:
-        writer.writerow(csv_row(entry))
+        writer.writerow(csv_row(entry, upstream[entry["code"]]))
     return out.getvalue()
 
 
@@ -221,12 +301,9 @@ def _jinja(value: object) -> str:
 
 def _macro_entry(entry: dict) -> dict:
     """What the dbt models read of an entry: its seed row with lists as lists and each
-    slice as (name, expression)."""
+    slice as name, expression and the mart it is read from when not the entry's."""
     row = csv_row(entry)
-    slices = []
-    for item in entry.get("slices", []):
-        name, expression = next(iter(item.items())) if isinstance(item, dict) else (item, item)
-        slices.append({"name": name, "expression": expression})
+    slices = [_slice(item) for item in entry.get("slices", [])]
     return {
         "indicator_code": entry["code"],
         "family": entry["family"],
@@ -252,8 +329,9 @@ def catalog_macro(catalog: list[dict]) -> str:
         "{% macro indicator_catalog() -%}",
         "    {#- Every indicator of the catalog (families in order, then file order): code,",
         "        family, aggregation, source mart and date column, expressions, slices",
-        "        (name, expression), has_total, grains, headline, decomposition (chain of",
-        "        three measures, factor names) or none. -#}",
+        "        (name, expression, and source_model when read from a mart of their own),",
+        "        has_total, grains, headline, decomposition (chain of three measures, factor",
+        "        names) or none. -#}",
         "    {{ return([",
     ]
     lines += [f"        {_jinja(_macro_entry(entry))}," for entry in catalog]
@@ -364,6 +442,7 @@ def generated_files(project_root: Path = PROJECT_ROOT) -> dict[Path, str]:
     }
     for source_model in source_models(catalog):
         files[parts / f"{part_model(source_model)}.sql"] = part_sql(source_model, catalog)
+    files |= semantic_files(catalog, project_root, HEADER)
     return files
 
 
