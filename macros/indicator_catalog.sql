@@ -11,7 +11,9 @@
     {#- The scans that compute the catalog's indicators on source_model: one per date
         column, grain and slice, each with the catalog entries it computes. An entry joins
         the 'all' scan of a grain when it has a shop-wide total, and the scan of each of
-        its slices. -#}
+        its slices. A slice that names its own mart (source_model: a finer mart whose rows
+        carry the slice, e.g. order lines by the warehouse of their parcel) is scanned
+        there, by the same expressions. -#}
     {%- set catalog = indicator_catalog() | selectattr('source_model', 'equalto', source_model)
         | list -%}
     {%- set sources = [] -%}
@@ -40,8 +42,9 @@
                 {%- if scan_members -%}
                     {%- set slice_name = slice['name'] if slice != 'all' else 'all' -%}
                     {%- set slice_expression = slice['expression'] if slice != 'all' else none -%}
+                    {%- set scanned = slice.get('source_model') if slice != 'all' else none -%}
                     {%- do scans.append({
-                        'source_model': source_model, 'date_column': date_column,
+                        'source_model': scanned or source_model, 'date_column': date_column,
                         'grain': grain, 'slice': slice_name,
                         'slice_expression': slice_expression, 'members': scan_members}) -%}
                 {%- endif -%}
