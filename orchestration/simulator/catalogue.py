@@ -118,6 +118,8 @@ class Catalogue:
         self.sku_ids = number_ids("SKU", np.arange(1, self.count + 1), 6)
         self._weights_day: int | None = None
         self._cumulative = np.zeros(0)
+        #: day → (sku, factor): a SKU's demand multiplied that day (a price_error incident)
+        self.boosts: dict[int, tuple[int, float]] = {}
 
     # -- generation ---------------------------------------------------------------------
 
@@ -202,7 +204,11 @@ class Catalogue:
         """Relative demand of each SKU on ``day`` (0 when not on sale); new SKUs get a boost."""
         age = day - self.launch_day
         boost = 1 + 1.5 * np.exp(-np.maximum(age, 0) / 21)
-        return np.where(self.active(day), self.popularity * boost, 0.0)
+        weights = np.where(self.active(day), self.popularity * boost, 0.0)
+        if day in self.boosts:
+            sku, factor = self.boosts[day]
+            weights[sku] *= factor
+        return weights
 
     def draw(self, rng: np.random.Generator, day: int, count: int) -> np.ndarray:
         """SKUs viewed or bought on ``day``, by popularity among those on sale."""

@@ -49,11 +49,11 @@ class Shop:
         self.seed, self.scale = seed, scale
         self.profile = profile
         self.clock = clock = Clock(start, days, load_contract().timezone)
-        self.incidents = Incidents(incidents, start)
         self.outbox = Outbox(out, clock, profile)
         self.sequences = Sequences()
         self.units_per_day = expected_units_per_day(scale)
         self.catalogue = Catalogue(seed, scale, clock)
+        self.incidents = Incidents(incidents, start, self.catalogue)
         self.marketing = Marketing(seed, scale, clock)
         if profile.demand is not None:
             self.marketing.reshape_traffic(profile.demand)

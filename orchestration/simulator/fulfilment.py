@@ -604,7 +604,7 @@ class Fulfilment(ShopPart):
         rate = RETURN_RATE[category]
         spike = self.shop.incidents.on("return_spike", day)
         if spike is not None:
-            sku = spike.sku(self.catalogue, day)
+            sku = spike.sku()
             share = sku_share_of_category(self.catalogue, sku, day)
             spiked = lines["sku"][candidates] == sku
             rate = np.where(spiked, np.minimum(rate * (1 + spike.magnitude / share), 1.0), rate)

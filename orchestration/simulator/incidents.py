@@ -16,6 +16,7 @@ numbers it draws without incident.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -87,8 +88,8 @@ KINDS: dict[str, Kind] = {
     ),
     "price_error": Kind(
         "a SKU (the day's best seller unless named) is sold at (1 - magnitude) times its list "
-        "price; the shop-wide gross margin falls by the SKU's share of the merchandise value "
-        "times the cut, over the margin (see expected_effect)",
+        "price, and deal hunters find it: its demand rises as 1 / (1 - magnitude), at most 4 "
+        "times; the shop-wide gross margin falls (by how much: Incident.expected_effect)",
         None,
         0.9,
         "gross_margin",
@@ -132,6 +133,8 @@ KINDS: dict[str, Kind] = {
     ),
 }
 
+#: Most a price_error multiplies its SKU's demand by.
+MAX_PRICE_ERROR_DEMAND = 4.0
 #: Kinds whose target is a SKU id (SKU000123).
 SKU_KINDS = ("price_error", "return_spike")
 _SKU_ID = re.compile(r"SKU\d{6}")
@@ -156,6 +159,8 @@ class Incident:
             raise ValueError(f"incident {self.kind}: magnitude must be positive")
         if self.kind != "runaway_ad_cost" and self.magnitude > 1:
             raise ValueError(f"incident {self.kind}: magnitude is a share, at most 1")
+        if self.kind == "price_error" and self.magnitude >= 1:
+            raise ValueError("incident price_error: magnitude is the price cut, below 1")
         if self.days < 1:
             raise ValueError(f"incident {self.kind}: days must be at least 1")
 
@@ -208,12 +213,23 @@ class Incident:
         if self.kind in SKU_KINDS and named and not _SKU_ID.fullmatch(str(self.target)):
             raise ValueError(f"incident {self.kind}: {self.target!r} is no SKU id (SKU000123)")
 
-    def sku(self, catalogue: Catalogue, day: int) -> int:
-        """Index of the incident's SKU in the catalogue: its target, or the SKU with the most
-        expected merchandise value on ``day``."""
-        if self.target is not None:
-            return int(self.target[3:]) - 1
-        return int((catalogue.demand_weights(day) * catalogue.list_price).argmax())
+    def sku(self) -> int:
+        """Index of the incident's SKU in the catalogue (of a kind in SKU_KINDS)."""
+        return int(str(self.target)[3:]) - 1
+
+    def resolved(self, catalogue: Catalogue, first_day: dt.date) -> Incident:
+        """The incident with its SKU named: its target, or the SKU with the most expected
+        merchandise value on its first day (``first_day``: the run's)."""
+        if self.kind not in SKU_KINDS or self.target is not None:
+            return self
+        day = (self.date - first_day).days
+        best = int((catalogue.demand_weights(day) * catalogue.list_price).argmax())
+        return dataclasses.replace(self, target=str(catalogue.sku_ids[best]))
+
+    @property
+    def demand_factor(self) -> float:
+        """A price_error's pull on demand: unit-elastic (1 / price factor), at most 4 times."""
+        return min(1 / (1 - self.magnitude), MAX_PRICE_ERROR_DEMAND)
 
     def expected_root(self, catalogue: Catalogue, day: int) -> tuple[str, str, str]:
         """(indicator code, slice dimension, slice value) the incident is expected to move
@@ -224,19 +240,26 @@ class Incident:
         if spec.dimension == "all":
             return spec.indicator, "all", "all"
         if self.kind == "return_spike":
-            return spec.indicator, spec.dimension, L1_NAMES[catalogue.l1[self.sku(catalogue, day)]]
+            return spec.indicator, spec.dimension, L1_NAMES[catalogue.l1[self.sku()]]
         return spec.indicator, spec.dimension, str(self.target)
 
     def expected_effect(self, catalogue: Catalogue, day: int) -> float:
         """Expected relative change of the root indicator (e.g. -0.3: it falls by 30 %)."""
-        if self.kind == "price_error":
-            value = catalogue.demand_weights(day) * catalogue.list_price
-            share = value[self.sku(catalogue, day)] / value.sum()
-            cost = (catalogue.demand_weights(day) * catalogue.unit_cost).sum()
-            margin = 1 - cost / value.sum()
-            return -self.magnitude * share / margin
+        if self.kind == "price_error":  # in list prices, the SKU's stock permitting
+            weights = catalogue.demand_weights(day)
+            sales, cost = weights * catalogue.list_price, weights * catalogue.unit_cost
+            sku = self.sku()
+            factor = self.demand_factor
+            wrong_sales = sales.sum() + (factor * (1 - self.magnitude) - 1) * sales[sku]
+            wrong_profit = (
+                (sales - cost).sum()
+                - (sales[sku] - cost[sku])
+                + factor * ((1 - self.magnitude) * sales[sku] - cost[sku])
+            )
+            margin = (sales - cost).sum() / sales.sum()
+            return (wrong_profit / wrong_sales) / margin - 1
         if self.kind == "return_spike":
-            return min(self.magnitude, return_spike_cap(catalogue, self.sku(catalogue, day), day))
+            return min(self.magnitude, return_spike_cap(catalogue, self.sku(), day))
         return self.spec.effect * self.magnitude
 
 
@@ -257,9 +280,13 @@ def return_spike_cap(catalogue: Catalogue, sku: int, day: int) -> float:
 class Incidents:
     """The incidents of a run, asked by the parts of the shop as they simulate."""
 
-    def __init__(self, incidents: tuple[Incident, ...], first_day: dt.date) -> None:
+    def __init__(
+        self, incidents: tuple[Incident, ...], first_day: dt.date, catalogue: Catalogue
+    ) -> None:
         self._first_day = first_day
-        self._all = incidents
+        self._all = tuple(incident.resolved(catalogue, first_day) for incident in incidents)
+        for day, error in self.of_kind("price_error"):
+            catalogue.boosts[day] = (error.sku(), error.demand_factor)
 
     def of_kind(self, kind: str) -> list[tuple[int, Incident]]:
         """(simulated day, incident) of every day covered by an incident of this kind."""

@@ -138,7 +138,7 @@ class Checkout(ShopPart):
         lines["list_price"] = self.catalogue.list_price[lines["sku"]]
         error = self.shop.incidents.on("price_error", day)
         if error is not None:  # the SKU's price is wrong in the shop's system
-            wrong = lines["sku"] == error.sku(self.catalogue, day)
+            wrong = lines["sku"] == error.sku()
             lines["list_price"] = np.where(
                 wrong, np.round(lines["list_price"] * (1 - error.magnitude)), lines["list_price"]
             ).astype(lines["list_price"].dtype)
