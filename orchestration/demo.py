@@ -4,7 +4,8 @@ The demo shop is small (90 days at a fifth of scale 1, covering Double 11) so th
 clone runs end to end in a few minutes. The landing area is regenerated only when the demo
 parameters change; loading skips partitions whose files did not change. The run is the
 same Dagster job the daily schedule launches (ingest, gates, dbt layers, publish), executed
-in-process.
+in-process and recorded in the Dagster instance ``make dagster`` opens; it prints a line
+per stage and ends with the report (``report``), dbt's output and the logs go to a log file.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
+
+from dagster import ExecuteInProcessResult
 
 from orchestration import settings
 from orchestration.publish import current_version, published_dir
@@ -50,27 +54,52 @@ def ensure_demo_landing(landing: Path) -> None:
     )
 
 
+def report(database: Path) -> str:
+    """The short account ending a demo run: the warehouse, its indicator report (headline
+    figures, alerts, indicators not available) and where the published version is."""
+    return "\n".join(
+        [
+            warehouse_summary(database),
+            indicator_report(database, shown_alerts=5),
+            f"published version {current_version(published_dir())} at "
+            f"{published_dir() / 'current.duckdb'} (read-only for analysts and BI tools)",
+        ]
+    )
+
+
+def conclude(
+    result: ExecuteInProcessResult, log: Path, seconds: float, terminal: TextIO = sys.stdout
+) -> int:
+    """What ends a run's output: its problems, then the report, or the log to read; the
+    exit code."""
+    from orchestration.run import problems
+
+    for line in problems(result):
+        print(line, file=terminal)
+    if not result.success:
+        print(
+            f"run {result.run_id} FAILED: the published warehouse was left as it was; log: {log}",
+            file=terminal,
+        )
+        return 1
+    print(
+        f"refresh run {result.run_id} passed every gate in {seconds:.0f}s "
+        f"(make dagster shows it, instance {settings.dagster_home()})",
+        file=terminal,
+    )
+    print(report(settings.warehouse_path()), file=terminal)
+    return 0
+
+
 def main() -> int:
     os.environ.setdefault("SHOP_FIRST_DAY", DEMO["start"])
     ensure_demo_landing(settings.landing_dir())
-    from orchestration.run import problems, run_days
+    from orchestration.run import project_instance, run_logged
 
     first = dt.date.fromisoformat(DEMO["start"])
     started = time.perf_counter()
-    result = run_days(first, first + dt.timedelta(days=DEMO["days"] - 1), log_level="WARNING")
-    for line in problems(result):
-        print(line)
-    if not result.success:
-        print(f"run {result.run_id} FAILED: the published warehouse was left as it was")
-        return 1
-    print(warehouse_summary(settings.warehouse_path()))
-    print(indicator_report(settings.warehouse_path()))
-    print(
-        f"refresh run {result.run_id} passed every gate in {time.perf_counter() - started:.0f}s; "
-        f"published version {current_version(published_dir())} at "
-        f"{published_dir() / 'current.duckdb'} (read-only for analysts and BI tools)"
-    )
-    return 0
+    result, log = run_logged(first, first + dt.timedelta(days=DEMO["days"] - 1), project_instance())
+    return conclude(result, log, time.perf_counter() - started)
 
 
 if __name__ == "__main__":

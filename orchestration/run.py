@@ -3,37 +3,136 @@
     python -m orchestration.run                       # every landed day (a full rebuild)
     python -m orchestration.run --start 2025-03-01 --end 2025-03-07
 
-The same job the schedule and the sensor launch; failing checks and steps are printed with
-their messages. Exit code 0 only when every gate passed and the warehouse was published.
+The same job the schedule and the sensor launch, recorded in the Dagster instance that
+``make dagster`` opens (``DAGSTER_HOME``, default .dagster_home/). It prints one line as each
+stage starts and ends, then failing checks and steps with their messages; dbt's full output
+and every log go to the run's log file (under ``SHOP_LOG_DIR``), whose path it prints. Exit
+code 0 only when every gate passed and the warehouse was published.
 """
 
 import argparse
 import datetime as dt
+import os
+import shutil
+import socket
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
 
-from dagster import DagsterEvent, DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import (
+    DagsterEvent,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    EventLogEntry,
+    ExecuteInProcessResult,
+    JobDefinition,
+    RunsFilter,
+)
+from dagster._core.execution.api import create_execution_plan
+from dagster._core.utils import make_new_run_id
 
 from orchestration import settings
+from orchestration.console import log_path, logged, stage_sizes
 from orchestration.contract import load_contract
 from orchestration.ingest.assets import REFUSED
 from orchestration.ingest.loader import landed_days, refused_partitions
 from orchestration.jobs import REFRESH_JOB, range_tags
 from orchestration.partitions import landing_day_problem
+from orchestration.settings import PROJECT_ROOT
+
+#: Tags of a command-line run: the process running it, so that a later run can tell a run
+#: whose process was killed from one still going.
+PID_TAG, HOST_TAG = "shop/pid", "shop/host"
+#: Where dagster-dbt's error of a failed dbt invocation starts the errors dbt logged.
+DBT_ERRORS = "Errors parsed from dbt logs:"
+#: The instance settings (run and pool concurrency), copied into the instance directory.
+INSTANCE_SETTINGS = PROJECT_ROOT / "orchestration" / "dagster.yaml"
 
 
-def run_days(first: dt.date, last: dt.date, log_level: str = "INFO") -> ExecuteInProcessResult:
-    """Run the refresh job over the days in this process (a persistent instance when
-    DAGSTER_HOME is set, else a throwaway one)."""
+def refresh_job() -> JobDefinition:
     from orchestration.definitions import build_definitions
 
-    job = build_definitions().get_job_def(REFRESH_JOB)
-    instance = DagsterInstance.get() if settings.dagster_home() else DagsterInstance.ephemeral()
+    return build_definitions().get_job_def(REFRESH_JOB)
+
+
+def run_days(
+    first: dt.date,
+    last: dt.date,
+    log_level: str = "INFO",
+    instance: DagsterInstance | None = None,
+    listener: Callable[[EventLogEntry], None] | None = None,
+    job: JobDefinition | None = None,
+) -> ExecuteInProcessResult:
+    """Run the refresh job over the days in this process, recorded in ``instance`` (by
+    default a throwaway one), each event also passed to ``listener`` as it is stored."""
+    job = job or refresh_job()
+    instance = instance or DagsterInstance.ephemeral()
+    run_id = make_new_run_id()
+    if listener is not None:
+        instance.add_event_listener(run_id, listener)
     return job.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
-        tags=range_tags(first, last),
+        run_id=run_id,
+        tags={**range_tags(first, last), PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
         raise_on_error=False,
     )
+
+
+def project_instance() -> DagsterInstance:
+    """The persistent instance ``make dagster`` opens (``settings.dagster_home()``), with
+    the project's instance settings; runs a killed process left going are marked failed."""
+    home = settings.dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists() or config.read_bytes() != INSTANCE_SETTINGS.read_bytes():
+        shutil.copyfile(INSTANCE_SETTINGS, config)
+    instance = DagsterInstance.from_config(str(home))
+    fail_abandoned_runs(instance)
+    return instance
+
+
+def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
+    """Mark failed every refresh run of this host still shown as going whose process has
+    ended (killed), freeing the warehouse pool's slot it held (else the next run would wait
+    for it forever); the ids of those runs."""
+    going = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+    runs = instance.get_runs(
+        RunsFilter(job_name=REFRESH_JOB, statuses=going, tags={HOST_TAG: socket.gethostname()})
+    )
+    abandoned = [run for run in runs if not _alive(int(run.tags[PID_TAG]))]
+    for run in abandoned:
+        instance.report_run_failed(run, f"its process ({run.tags[PID_TAG]}) ended during the run")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+    return [run.run_id for run in abandoned]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def run_logged(
+    first: dt.date, last: dt.date, instance: DagsterInstance, terminal: TextIO | None = None
+) -> tuple[ExecuteInProcessResult, Path]:
+    """Run the days as the command line does: its stages printed to ``terminal`` (by default
+    the standard output), everything else written to the run's log file; the result and the
+    log file's path."""
+    path = log_path(settings.log_dir(), make_new_run_id())
+    with logged(path, terminal) as out:
+        out.terminal.write(f"log: {path}\n")
+        job = refresh_job()  # its imports' warnings go to the log too
+        steps = create_execution_plan(job).get_steps_to_execute_in_topo_order()
+        console = out.follow(stage_sizes(step.key for step in steps))
+        result = run_days(first, last, instance=instance, listener=console.event, job=job)
+    return result, path
 
 
 def problems(result: ExecuteInProcessResult) -> list[str]:
@@ -65,10 +164,17 @@ def _details(event: DagsterEvent) -> str:
 
 
 def _error(event: DagsterEvent) -> str:
+    """The error's first line; for a failed dbt invocation, the errors dbt logged."""
     error = event.event_specific_data.error
     while error and error.cause:
         error = error.cause
-    return error.message.strip().splitlines()[0] if error else "unknown error"
+    if error is None:
+        return "unknown error"
+    message = error.message.strip()
+    if DBT_ERRORS in message:
+        logged = [line.strip() for line in message.split(DBT_ERRORS, 1)[1].splitlines()]
+        return " ".join(line for line in logged if line)
+    return message.splitlines()[0]
 
 
 def landed_range() -> tuple[dt.date, dt.date]:
@@ -107,12 +213,17 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     count = (last - first).days + 1
     print(f"days {first} … {last} ({count} day{'s' if count > 1 else ''})", flush=True)
-    result = run_days(first, last)
+    result, log = run_logged(first, last, project_instance())
     for line in problems(result):
         if line not in refused:
             print(line)
-    print(f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
-    return 0 if result.success else 1
+    if not result.success:
+        print(
+            f"run {result.run_id}: FAILED (the published warehouse was left as it was; log: {log})"
+        )
+        return 1
+    print(f"run {result.run_id}: succeeded")
+    return 0
 
 
 if __name__ == "__main__":

@@ -31,15 +31,19 @@ def _format(value: object) -> str:
 
 
 def warehouse_summary(database: Path) -> str:
+    """One line: the file, its tables and views, and the rows in its tables."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         relations = _relations(con)
-        lines = [f"warehouse {database}: {len(relations)} tables and views"]
-        for schema, name, kind in relations:
-            (count,) = con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0]
-            label = "view " if kind == "VIEW" else "table"
-            lines.append(f"  {label} {schema}.{name:<40} {count:>12,} rows")
-        return "\n".join(lines)
+        tables = [(schema, name) for schema, name, kind in relations if kind != "VIEW"]
+        rows = sum(
+            con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+            for schema, name in tables
+        )
+        return (
+            f"warehouse {database}: {len(tables)} tables and {len(relations) - len(tables)} "
+            f"views, {rows:,} rows in the tables"
+        )
     finally:
         con.close()
 
@@ -63,7 +67,7 @@ def indicator_report(database: Path, shown_alerts: int = 8) -> str:
             order by case grain when 'day' then 1 when 'week' then 2 else 3 end
             """
         ).fetchall()
-        lines = ["indicator report (shop-wide; change against the previous period):"]
+        names, values = {}, {}
         for grain, period in periods:
             rows = con.execute(
                 """
@@ -78,15 +82,20 @@ def indicator_report(database: Path, shown_alerts: int = 8) -> str:
                 """,
                 [grain, period],
             ).fetchall()
-            by_code = {row[0]: row[1:] for row in rows}
-            lines.append(f"  {grain} {period}:")
-            for code in headline_codes():
-                if code not in by_code:
-                    continue
-                name, unit, value, previous = by_code[code]
+            for code, name, unit, value, previous in rows:
                 change = f"{value / previous - 1:+.1%}" if value is not None and previous else "n/a"
                 shown = _format(value if unit != "count" else int(value or 0))
-                lines.append(f"    {code:<24} {name:<12} {shown:>14}  {change:>8}")
+                names[code] = name
+                values[code, grain] = f"{shown:>14} {change:>7}"
+        # one line per headline indicator: its last day, week and month
+        lines = [
+            "indicator report (shop-wide; change against the previous period):",
+            f"  {'':<24} {'':<12}"
+            + "".join(f"  {grain + ' ' + str(period):>22}" for grain, period in periods),
+        ]
+        for code in (code for code in headline_codes() if code in names):
+            shown = "".join(f"  {values.get((code, grain), ''):>22}" for grain, _ in periods)
+            lines.append(f"  {code:<24} {names[code]:<12}{shown}")
         alerts = con.execute(
             """
             select period_start, indicator_code, slice_dimension, slice_value, severity,
