@@ -1,177 +1,276 @@
--- Indicator alerts (指标预警): every daily value that breaks its catalog rule, with the rule,
--- the baseline it was compared with, the deviation, a severity and the runbook (方案).
--- Rules (seed indicator_catalog):
---   bounds        value outside [lower_bound, upper_bound] (critical);
---   same_weekday  value against the median of the same weekday of the previous 4 weeks;
---   trailing      value against the median of the previous 7 days;
--- a change alert needs |deviation| >= alert_threshold in the unwanted direction (both for
--- neutral indicators), volume >= alert_min_volume and at least 3 baseline days. Promotion
--- days (dim_date) are left out of baselines and raise no change alerts, so that a sale
--- day is not compared with ordinary days; bounds still apply. Severity is critical when
--- |deviation| >= 2 × threshold. Deterministic: same values, same alerts.
+-- Indicator alerts (指标预警): every daily value that breaks its catalog rule
+-- (fct_indicator_expected: the baseline, expected range, spread and why), each pointing to
+-- the incident that explains it. Alerts that share a cause fold into one incident:
+--   slices     the alerts of one indicator on one day are one event, rooted at the slice
+--              whose deviation explains most of the shop-wide one (contribution = the
+--              slice's volume share × its deviation, the most harmful first); at the
+--              shop-wide value when it alerts and no alerting slice explains half of its
+--              deviation;
+--   the net    an indicator's event is explained by an event of an indicator upstream of
+--              it in the catalog's relations (upstream_codes: parent_codes walked
+--              upstream) on the same day, both in their unwanted direction; the root is
+--              the most upstream alerting indicator (one with no alerting driver itself;
+--              of several, the most harmful deviation, then the code);
+--   days       consecutive days with the same root (indicator and slice) are one incident,
+--              identified by its root and first day (incident_id).
+-- Deterministic: same values, same alerts and incidents.
 with catalog as (
 
-    select * from {{ ref('indicator_catalog') }}
+    select
+        indicator_code,
+        upstream_codes
+    from {{ ref('indicator_catalog') }}
 
 ),
 
-calendar as (
+alerts as (
 
     select
-        date_day,
-        is_promotion_day
-    from {{ ref('dim_date') }}
-
-),
-
-daily as (
-
-    select
-        indicator_values.indicator_code,
-        indicator_values.period_start,
-        indicator_values.slice_dimension,
-        indicator_values.slice_value,
-        indicator_values.indicator_value,
-        indicator_values.volume,
-        calendar.is_promotion_day
-    from {{ ref('fct_indicator_values') }} as indicator_values
-    inner join calendar on indicator_values.period_start = calendar.date_day
-    where indicator_values.grain = 'day' and indicator_values.indicator_value is not null
+        expected.*,
+        -- how harmful a change is: positive in the indicator's unwanted direction
+        case expected.direction
+            when 'higher_is_better' then -expected.deviation
+            when 'lower_is_better' then expected.deviation
+            else abs(expected.deviation)
+        end as harm,
+        case expected.direction
+            when 'higher_is_better' then -expected.contribution
+            when 'lower_is_better' then expected.contribution
+            else abs(expected.contribution)
+        end as contribution_harm,
+        catalog.upstream_codes
+    from {{ ref('fct_indicator_expected') }} as expected
+    inner join catalog on expected.indicator_code = catalog.indicator_code
+    where expected.is_alert
 
 ),
 
 latest as (
 
-    select max(period_start) as latest_period_start from daily
+    select max(period_start) as latest_period_start
+    from {{ ref('fct_indicator_expected') }}
 
 ),
 
-baselines as (
+ranked_slices as (
 
     select
-        current_day.indicator_code,
-        current_day.period_start,
-        current_day.slice_dimension,
-        current_day.slice_value,
-        count(*) as baseline_days,
-        percentile_cont(0.5) within group (order by earlier_day.indicator_value)
-            as baseline_value
-    from daily as current_day
-    inner join catalog on current_day.indicator_code = catalog.indicator_code
-    inner join daily as earlier_day
-        on
-            current_day.indicator_code = earlier_day.indicator_code
-            and current_day.slice_dimension = earlier_day.slice_dimension
-            and current_day.slice_value = earlier_day.slice_value
-            and not earlier_day.is_promotion_day
-            and (
-                (
-                    catalog.alert_rule = 'same_weekday'
-                    and {{ days_between('earlier_day.period_start', 'current_day.period_start') }}
-                    in (7, 14, 21, 28)
-                )
+        indicator_code,
+        period_start,
+        slice_dimension,
+        slice_value,
+        contribution_harm,
+        row_number() over (
+            partition by indicator_code, period_start
+            order by contribution_harm desc nulls last, slice_dimension asc, slice_value asc
+        ) as slice_rank
+    from alerts
+    where slice_dimension <> 'all'
+
+),
+
+shop_wide as (
+
+    select
+        indicator_code,
+        period_start,
+        harm
+    from alerts
+    where slice_dimension = 'all'
+
+),
+
+events as (
+
+    -- one per indicator and day that alerts, with its root slice
+    select
+        indicator_events.indicator_code,
+        indicator_events.period_start,
+        indicator_events.upstream_codes,
+        case
+            when
+                best_slice.slice_dimension is null
                 or (
-                    catalog.alert_rule = 'trailing'
-                    and {{ days_between('earlier_day.period_start', 'current_day.period_start') }}
-                    between 1 and 7
+                    shop_wide.indicator_code is not null
+                    and not coalesce(best_slice.contribution_harm >= 0.5 * shop_wide.harm, false)
                 )
-            )
-    group by
-        current_day.indicator_code,
-        current_day.period_start,
-        current_day.slice_dimension,
-        current_day.slice_value
-
-),
-
-evaluated as (
-
-    select
-        daily.*,
-        catalog.name_en,
-        catalog.name_zh,
-        catalog.direction,
-        catalog.alert_rule,
-        catalog.alert_threshold,
-        catalog.alert_min_volume,
-        catalog.lower_bound,
-        catalog.upper_bound,
-        catalog.runbook,
-        baselines.baseline_days,
-        baselines.baseline_value,
-        (daily.indicator_value - baselines.baseline_value)
-        / nullif(abs(baselines.baseline_value), 0) as deviation,
-        daily.indicator_value < catalog.lower_bound
-        or daily.indicator_value > catalog.upper_bound as is_out_of_bounds
-    from daily
-    inner join catalog on daily.indicator_code = catalog.indicator_code
-    left join baselines
+                then 'all'
+            else best_slice.slice_dimension
+        end as root_slice_dimension,
+        case
+            when
+                best_slice.slice_dimension is null
+                or (
+                    shop_wide.indicator_code is not null
+                    and not coalesce(best_slice.contribution_harm >= 0.5 * shop_wide.harm, false)
+                )
+                then 'all'
+            else best_slice.slice_value
+        end as root_slice_value
+    from (
+        select distinct
+            indicator_code,
+            period_start,
+            upstream_codes
+        from alerts
+    ) as indicator_events
+    left join ranked_slices as best_slice
         on
-            daily.indicator_code = baselines.indicator_code
-            and daily.period_start = baselines.period_start
-            and daily.slice_dimension = baselines.slice_dimension
-            and daily.slice_value = baselines.slice_value
+            indicator_events.indicator_code = best_slice.indicator_code
+            and indicator_events.period_start = best_slice.period_start
+            and best_slice.slice_rank = 1
+    left join shop_wide
+        on
+            indicator_events.indicator_code = shop_wide.indicator_code
+            and indicator_events.period_start = shop_wide.period_start
 
 ),
 
-flagged as (
+event_harm as (
 
     select
-        *,
-        coalesce(
-            alert_rule in ('same_weekday', 'trailing')
-            and not is_promotion_day
-            and baseline_days >= 3
-            and volume >= coalesce(alert_min_volume, 0)
+        events.*,
+        root_alert.harm
+    from events
+    inner join alerts as root_alert
+        on
+            events.indicator_code = root_alert.indicator_code
+            and events.period_start = root_alert.period_start
+            and events.root_slice_dimension = root_alert.slice_dimension
+            and events.root_slice_value = root_alert.slice_value
+
+),
+
+drivers as (
+
+    -- each event with the events of the same day upstream of it (and itself), the ones
+    -- without an alerting driver of their own being candidate roots
+    select
+        alerted.indicator_code,
+        alerted.period_start,
+        driver.indicator_code as driver_code,
+        driver.root_slice_dimension,
+        driver.root_slice_value,
+        driver.harm,
+        row_number() over (
+            partition by alerted.indicator_code, alerted.period_start
+            order by driver.harm desc nulls last, driver.indicator_code asc
+        ) as driver_rank
+    from event_harm as alerted
+    inner join event_harm as driver
+        on
+            alerted.period_start = driver.period_start
             and (
-                (direction = 'higher_is_better' and deviation <= -alert_threshold)
-                or (direction = 'lower_is_better' and deviation >= alert_threshold)
-                or (direction = 'neutral' and abs(deviation) >= alert_threshold)
-            ),
-            false
-        ) as is_abnormal_change
-    from evaluated
+                alerted.indicator_code = driver.indicator_code
+                or ';' || alerted.upstream_codes || ';' like '%;' || driver.indicator_code || ';%'
+            )
+    where not exists (
+        select 1
+        from event_harm as upstream
+        where
+            upstream.period_start = driver.period_start
+            and ';' || driver.upstream_codes || ';' like '%;' || upstream.indicator_code || ';%'
+    )
+
+),
+
+rooted as (
+
+    select
+        alerts.*,
+        drivers.driver_code as root_indicator_code,
+        drivers.root_slice_dimension,
+        drivers.root_slice_value
+    from alerts
+    inner join drivers
+        on
+            alerts.indicator_code = drivers.indicator_code
+            and alerts.period_start = drivers.period_start
+            and drivers.driver_rank = 1
+
+),
+
+root_days as (
+
+    -- consecutive days of one root share the same day minus its rank
+    select
+        root_indicator_code,
+        root_slice_dimension,
+        root_slice_value,
+        period_start,
+        cast({{ dbt.dateadd(
+            'day',
+            '-row_number() over (partition by root_indicator_code, root_slice_dimension,'
+            ~ ' root_slice_value order by period_start)',
+            'period_start') }} as date) as island
+    from (
+        select distinct
+            root_indicator_code,
+            root_slice_dimension,
+            root_slice_value,
+            period_start
+        from rooted
+    ) as distinct_days
+
+),
+
+incident_days as (
+
+    select
+        root_days.*,
+        min(root_days.period_start) over (
+            partition by
+                root_days.root_indicator_code,
+                root_days.root_slice_dimension,
+                root_days.root_slice_value,
+                root_days.island
+        ) as first_day
+    from root_days
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['indicator_code', 'period_start', 'slice_dimension', 'slice_value']) }}
-            as alert_key,
-        flagged.indicator_code,
-        flagged.name_en,
-        flagged.name_zh,
+        {{ surrogate_key(['rooted.indicator_code', 'rooted.period_start', 'rooted.slice_dimension',
+            'rooted.slice_value']) }} as alert_key,
+        rooted.indicator_code,
+        rooted.name_en,
+        rooted.name_zh,
         'day' as grain,
-        flagged.period_start,
-        flagged.slice_dimension,
-        flagged.slice_value,
-        flagged.indicator_value,
-        flagged.volume,
-        case when flagged.is_out_of_bounds then 'bounds' else flagged.alert_rule end as broken_rule,
-        flagged.baseline_value,
-        flagged.baseline_days,
-        case
-            when flagged.is_out_of_bounds then flagged.lower_bound
-            when flagged.direction = 'higher_is_better' or flagged.direction = 'neutral'
-                then flagged.baseline_value - abs(flagged.baseline_value) * flagged.alert_threshold
-        end as expected_low,
-        case
-            when flagged.is_out_of_bounds then flagged.upper_bound
-            when flagged.direction = 'lower_is_better' or flagged.direction = 'neutral'
-                then flagged.baseline_value + abs(flagged.baseline_value) * flagged.alert_threshold
-        end as expected_high,
-        flagged.deviation,
-        case
-            when flagged.is_out_of_bounds then 'critical'
-            when abs(flagged.deviation) >= 2 * flagged.alert_threshold then 'critical'
-            else 'warning'
-        end as severity,
-        flagged.period_start = latest.latest_period_start as is_open,
-        flagged.runbook
-    from flagged
+        rooted.period_start,
+        rooted.slice_dimension,
+        rooted.slice_value,
+        rooted.indicator_value,
+        rooted.volume,
+        rooted.broken_rule,
+        rooted.baseline_value,
+        rooted.baseline_days,
+        rooted.spread,
+        rooted.alert_sensitivity,
+        rooted.expected_low,
+        rooted.expected_high,
+        rooted.deviation,
+        rooted.volume_share,
+        rooted.contribution,
+        rooted.severity,
+        rooted.why,
+        rooted.period_start = latest.latest_period_start as is_open,
+        rooted.runbook,
+        rooted.root_indicator_code,
+        rooted.root_slice_dimension,
+        rooted.root_slice_value,
+        incident_days.first_day as incident_first_day,
+        {{ surrogate_key(['rooted.root_indicator_code', 'rooted.root_slice_dimension',
+            'rooted.root_slice_value', 'incident_days.first_day']) }} as incident_id
+    from rooted
+    inner join incident_days
+        on
+            rooted.root_indicator_code = incident_days.root_indicator_code
+            and rooted.root_slice_dimension = incident_days.root_slice_dimension
+            and rooted.root_slice_value = incident_days.root_slice_value
+            and rooted.period_start = incident_days.period_start
     cross join latest
-    where flagged.is_out_of_bounds or flagged.is_abnormal_change
 
 )
 

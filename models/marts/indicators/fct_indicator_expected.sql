@@ -1,0 +1,315 @@
+-- Expected ranges (预期区间): every daily value of an indicator with an alert rule, shop-wide
+-- and per slice, against the value its own history expects, and whether it is an alert.
+-- The model, per indicator and slice:
+--   baseline  the median of the comparable earlier days: the same weekday of the previous
+--             4 weeks (rules same_weekday and bounds) or the previous 7 days (trailing),
+--             promotion days (dim_date) left out, so weekday and sale days are accounted for
+--             and a slow trend is followed by the 4-week window;
+--   spread    1.4826 × the median absolute deviation of the indicator's residuals (value −
+--             baseline) over the 56 days before, promotion days left out: a robust
+--             standard deviation of its own noise;
+--   alert     a change alert when the value lies more than alert_sensitivity × spread from
+--             the baseline and at least alert_threshold (relative) in the unwanted
+--             direction (either for neutral indicators), with volume >= alert_min_volume,
+--             at least 3 baseline days and 7 residuals; a bounds alert when outside
+--             [lower_bound, upper_bound]. Promotion days raise no change alert; provisional
+--             values (fct_indicator_values.is_provisional) raise none at all.
+-- Severity is critical out of bounds or at twice the threshold. Deterministic.
+with catalog as (
+
+    select * from {{ ref('indicator_catalog') }}
+    where alert_rule <> 'none'
+
+),
+
+calendar as (
+
+    select
+        date_day,
+        is_promotion_day
+    from {{ ref('dim_date') }}
+
+),
+
+daily as (
+
+    select
+        indicator_values.indicator_code,
+        indicator_values.period_start,
+        indicator_values.slice_dimension,
+        indicator_values.slice_value,
+        indicator_values.indicator_value,
+        indicator_values.volume,
+        indicator_values.volume / nullif(sum(indicator_values.volume) over (
+            partition by
+                indicator_values.indicator_code,
+                indicator_values.period_start,
+                indicator_values.slice_dimension
+        ), 0) as volume_share,
+        indicator_values.is_provisional,
+        calendar.is_promotion_day
+    from {{ ref('fct_indicator_values') }} as indicator_values
+    inner join catalog on indicator_values.indicator_code = catalog.indicator_code
+    inner join calendar on indicator_values.period_start = calendar.date_day
+    where indicator_values.grain = 'day' and indicator_values.indicator_value is not null
+
+),
+
+baselines as (
+
+    select
+        current_day.indicator_code,
+        current_day.period_start,
+        current_day.slice_dimension,
+        current_day.slice_value,
+        count(*) as baseline_days,
+        {{ percentile('earlier_day.indicator_value', 0.5) }} as baseline_value
+    from daily as current_day
+    inner join catalog on current_day.indicator_code = catalog.indicator_code
+    inner join daily as earlier_day
+        on
+            current_day.indicator_code = earlier_day.indicator_code
+            and current_day.slice_dimension = earlier_day.slice_dimension
+            and current_day.slice_value = earlier_day.slice_value
+            and not earlier_day.is_promotion_day
+            and (
+                (
+                    catalog.alert_rule in ('same_weekday', 'bounds')
+                    and {{ days_between('earlier_day.period_start', 'current_day.period_start') }}
+                    in (7, 14, 21, 28)
+                )
+                or (
+                    catalog.alert_rule = 'trailing'
+                    and {{ days_between('earlier_day.period_start', 'current_day.period_start') }}
+                    between 1 and 7
+                )
+            )
+    group by
+        current_day.indicator_code,
+        current_day.period_start,
+        current_day.slice_dimension,
+        current_day.slice_value
+
+),
+
+residuals as (
+
+    select
+        daily.indicator_code,
+        daily.period_start,
+        daily.slice_dimension,
+        daily.slice_value,
+        daily.indicator_value - baselines.baseline_value as residual
+    from daily
+    inner join baselines
+        on
+            daily.indicator_code = baselines.indicator_code
+            and daily.period_start = baselines.period_start
+            and daily.slice_dimension = baselines.slice_dimension
+            and daily.slice_value = baselines.slice_value
+    where not daily.is_promotion_day and baselines.baseline_days >= 3
+
+),
+
+residual_history as (
+
+    select
+        daily.indicator_code,
+        daily.period_start,
+        daily.slice_dimension,
+        daily.slice_value,
+        earlier.residual
+    from daily
+    inner join residuals as earlier
+        on
+            daily.indicator_code = earlier.indicator_code
+            and daily.slice_dimension = earlier.slice_dimension
+            and daily.slice_value = earlier.slice_value
+            and {{ days_between('earlier.period_start', 'daily.period_start') }} between 1 and 56
+
+),
+
+residual_medians as (
+
+    select
+        indicator_code,
+        period_start,
+        slice_dimension,
+        slice_value,
+        count(*) as residual_days,
+        {{ percentile('residual', 0.5) }} as median_residual
+    from residual_history
+    group by indicator_code, period_start, slice_dimension, slice_value
+
+),
+
+spreads as (
+
+    select
+        residual_medians.indicator_code,
+        residual_medians.period_start,
+        residual_medians.slice_dimension,
+        residual_medians.slice_value,
+        residual_medians.residual_days,
+        1.4826
+        * {{ percentile('abs(residual_history.residual - residual_medians.median_residual)', 0.5) }}
+            as spread
+    from residual_medians
+    inner join residual_history
+        on
+            residual_medians.indicator_code = residual_history.indicator_code
+            and residual_medians.period_start = residual_history.period_start
+            and residual_medians.slice_dimension = residual_history.slice_dimension
+            and residual_medians.slice_value = residual_history.slice_value
+    group by
+        residual_medians.indicator_code,
+        residual_medians.period_start,
+        residual_medians.slice_dimension,
+        residual_medians.slice_value,
+        residual_medians.residual_days
+
+),
+
+evaluated as (
+
+    select
+        daily.*,
+        catalog.name_en,
+        catalog.name_zh,
+        catalog.direction,
+        catalog.alert_rule,
+        catalog.alert_threshold,
+        catalog.alert_sensitivity,
+        catalog.alert_min_volume,
+        catalog.lower_bound,
+        catalog.upper_bound,
+        catalog.runbook,
+        baselines.baseline_days,
+        baselines.baseline_value,
+        spreads.residual_days,
+        spreads.spread,
+        (daily.indicator_value - baselines.baseline_value)
+        / nullif(abs(baselines.baseline_value), 0) as deviation,
+        -- the half-width of the accepted range: both the spread and the threshold must be exceeded
+        case
+            when
+                spreads.spread * catalog.alert_sensitivity
+                > abs(baselines.baseline_value) * catalog.alert_threshold
+                then spreads.spread * catalog.alert_sensitivity
+            else abs(baselines.baseline_value) * catalog.alert_threshold
+        end as tolerance,
+        coalesce(
+            daily.indicator_value < catalog.lower_bound
+            or daily.indicator_value > catalog.upper_bound,
+            false
+        ) and not daily.is_provisional as is_out_of_bounds
+    from daily
+    inner join catalog on daily.indicator_code = catalog.indicator_code
+    left join baselines
+        on
+            daily.indicator_code = baselines.indicator_code
+            and daily.period_start = baselines.period_start
+            and daily.slice_dimension = baselines.slice_dimension
+            and daily.slice_value = baselines.slice_value
+    left join spreads
+        on
+            daily.indicator_code = spreads.indicator_code
+            and daily.period_start = spreads.period_start
+            and daily.slice_dimension = spreads.slice_dimension
+            and daily.slice_value = spreads.slice_value
+
+),
+
+flagged as (
+
+    select
+        *,
+        deviation * volume_share as contribution,
+        coalesce(
+            alert_rule in ('same_weekday', 'trailing')
+            and not is_promotion_day
+            and not is_provisional
+            and baseline_days >= 3
+            and residual_days >= 7
+            and volume >= coalesce(alert_min_volume, 0)
+            and abs(indicator_value - baseline_value) > tolerance
+            and (
+                (direction = 'higher_is_better' and indicator_value < baseline_value)
+                or (direction = 'lower_is_better' and indicator_value > baseline_value)
+                or direction = 'neutral'
+            ),
+            false
+        ) as is_abnormal_change
+    from evaluated
+
+),
+
+final as (
+
+    select
+        indicator_code,
+        name_en,
+        name_zh,
+        period_start,
+        slice_dimension,
+        slice_value,
+        indicator_value,
+        volume,
+        volume_share,
+        is_promotion_day,
+        is_provisional,
+        direction,
+        alert_threshold,
+        alert_sensitivity,
+        baseline_value,
+        baseline_days,
+        spread,
+        residual_days,
+        case
+            when is_out_of_bounds then lower_bound
+            when direction in ('higher_is_better', 'neutral') then baseline_value - tolerance
+        end as expected_low,
+        case
+            when is_out_of_bounds then upper_bound
+            when direction in ('lower_is_better', 'neutral') then baseline_value + tolerance
+        end as expected_high,
+        deviation,
+        contribution,
+        is_out_of_bounds or is_abnormal_change as is_alert,
+        case
+            when is_out_of_bounds then 'bounds'
+            when is_abnormal_change then alert_rule
+        end as broken_rule,
+        case
+            when is_out_of_bounds then 'critical'
+            when is_abnormal_change and abs(deviation) >= 2 * alert_threshold then 'critical'
+            when is_abnormal_change then 'warning'
+        end as severity,
+        case
+            when is_out_of_bounds
+                then
+                    cast(round(indicator_value, 4) as {{ dbt.type_string() }})
+                    || ' is outside the bounds ['
+                    || coalesce(cast(lower_bound as {{ dbt.type_string() }}), '')
+                    || ', ' || coalesce(cast(upper_bound as {{ dbt.type_string() }}), '') || ']'
+            when is_abnormal_change
+                then
+                    cast(round(100 * deviation, 1) as {{ dbt.type_string() }})
+                    || ' % against the baseline '
+                    || cast(round(baseline_value, 4) as {{ dbt.type_string() }})
+                    || case alert_rule
+                        when 'trailing' then ' (median of the previous 7 days)'
+                        else ' (median of the same weekday of the previous 4 weeks)'
+                    end
+                    || ': beyond ' || cast(alert_sensitivity as {{ dbt.type_string() }})
+                    || ' × spread ' || cast(round(spread, 4) as {{ dbt.type_string() }})
+                    || ' and the '
+                    || cast(round(100 * alert_threshold, 1) as {{ dbt.type_string() }})
+                    || ' % threshold'
+        end as why,
+        runbook
+    from flagged
+
+)
+
+select * from final
