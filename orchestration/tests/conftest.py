@@ -34,12 +34,16 @@ JUNE_SHOP_START, JUNE_SHOP_DAYS = dt.date(2025, 6, 1), 35
 
 def pytest_configure(config: pytest.Config) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # the Dagster instance and the run logs of pipeline processes the tests start (python -m
+    # orchestration.run), not the checkout's .dagster_home/ and logs/
+    own = PROJECT_ROOT / "target" / f"pytest-{worker or 'main'}"
+    os.environ["DAGSTER_HOME"] = str(own / "dagster_home")
+    os.environ["SHOP_LOG_DIR"] = str(own / "logs")
     if worker is None:
         from orchestration.transform.assets import ensure_manifest
 
         ensure_manifest()
         return
-    own = PROJECT_ROOT / "target" / f"pytest-{worker}"
     os.environ["DBT_TARGET_PATH"] = str(own)
     os.environ["DBT_LOG_PATH"] = str(own)
 
@@ -51,7 +55,7 @@ def june_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 #: The modules that read june_shop: one unit of work for pytest-xdist.
-JUNE_SHOP_READERS = ("test_dashboard", "test_semantic_layer")
+JUNE_SHOP_READERS = ("test_dashboard", "test_semantic_layer", "test_incidents")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -78,6 +82,7 @@ SLOW_FIRST = (
     "test_incremental",
     "test_postgres",
     "test_indicators",
+    "test_incidents",
     "test_warehouse_build",
 )
 

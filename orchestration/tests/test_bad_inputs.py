@@ -55,12 +55,14 @@ from orchestration.tests.damage import (
 from orchestration.tests.hashes import differences
 from orchestration.tests.readers import Readers
 from orchestration.tests.warehouse import (
+    CONSOLE_NOISE,
     RERUN_DAY,
     SHOP_DAYS,
     SHOP_START,
     fingerprint,
     published_file,
     published_shop,
+    run_as_command,
     use_shop,
 )
 from orchestration.transform.assets import untested_marker
@@ -677,9 +679,18 @@ def test_a_refused_day_is_quarantined_until_the_shop_redelivers_it(
     rewrite(landing, "shop", "payments", day, lambda d: set_value(d, "amount", 0, -605))
     seen = _landing_fingerprints()
 
-    refused = run_days(day, day)
+    # run as make run runs it: what it prints names the stage, the check, its rule and the log
+    refused, printed = run_as_command(monkeypatch, root, day, day)
     assert not refused.success
-    assert any("bad_amount_amount" in line for line in problems(refused))
+    lines = printed.splitlines()
+    assert len(lines) <= 80 and [line for line in lines if CONSOLE_NOISE.search(line)] == []
+    assert any(line.split()[:3] == ["raw", "gate", "FAILED"] for line in lines), lines
+    check = "CHECK FAILED raw/payments:raw_suite (ERROR)"
+    assert any(line.startswith(check) and "bad_amount_amount" in line for line in lines), lines
+    log = Path(lines[0].removeprefix("log: "))
+    assert log.is_file() and lines[-1] == (
+        f"run {refused.run_id} FAILED: the published warehouse was left as it was; log: {log}"
+    )
     quarantined = f"raw.payments {day} is quarantined (its last check failed: bad_amount_amount"
     # the next day alone, then the run the sensor asks for when that day's files change
     for path in sorted(
@@ -730,11 +741,12 @@ def test_runs_plan_only_the_days_a_shop_exports(
     class Result:
         success, run_id, all_events = True, "planned", []
 
-    def plan(first: dt.date, last: dt.date) -> Result:
+    def plan(first: dt.date, last: dt.date, instance: None) -> tuple[Result, Path]:
         planned.append((first, last))
-        return Result()
+        return Result(), Path("run.log")
 
-    monkeypatch.setattr(orchestration.run, "run_days", plan)
+    monkeypatch.setattr(orchestration.run, "run_logged", plan)
+    monkeypatch.setattr(orchestration.run, "project_instance", lambda: None)
     refusals = [
         "REFUSED web/events/date=2031-01-01 is not loaded: dated after today (",
         "REFUSED shop/orders/date=2025-06-09 is not loaded: dated before SHOP_FIRST_DAY "
