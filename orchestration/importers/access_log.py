@@ -20,24 +20,15 @@ or payment: those come from the shop's own exports.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+import duckdb
 from crawlerdetect import CrawlerDetect
 
 from orchestration.contract import load_contract
-from orchestration.importers.common import (
-    NOT_A_PAGE,
-    Refused,
-    Report,
-    connect,
-    contract_columns,
-    load_page_types,
-    page_type_sql,
-    part_name,
-    sql_literal,
-    write_days,
-)
-from orchestration.importers.ga4 import READ_ERRORS
+from orchestration.importers import common
+from orchestration.importers.common import NOT_A_PAGE, Refused, Report, sql_literal
 from orchestration.settings import PROJECT_ROOT
 
 #: One log line: address, identity, user, [time], "request", status, bytes, "referrer",
@@ -140,20 +131,11 @@ def _parsed(path: Path) -> str:
     """
 
 
-def _targets(page_types: list) -> str:
+def _targets() -> str:
     """The page type and ``utm_*`` parameters of each distinct request target."""
-    utm = {
-        name: f"nullif(url_decode(regexp_extract(target, '[?&]utm_{name}=([^&#]*)', 1)), '')"
-        for name in ("source", "medium", "campaign")
-    }
-    path_expression = "regexp_replace(target, '[?#].*$', '')"
+    page_type = common.page_type_sql(common.url_path_sql("target"), common.load_page_types())
     return f"""
-    select
-        target,
-        {page_type_sql(path_expression, page_types)} as page_type,
-        {utm["source"]} as utm_source,
-        {utm["medium"]} as utm_medium,
-        {utm["campaign"]} as utm_campaign
+    select target, {page_type} as page_type, {common.utm_sql("target")}
     from (select distinct target from parsed)
     """
 
@@ -168,133 +150,125 @@ def import_access_log(
     warehouse sees internal navigation as such.
     """
     report = report or Report("access-log")
-    table = load_contract().table("web", "events")
-    page_types = load_page_types()
-    detector = CrawlerDetect()
-    warehouse_site = _site_url()
     own = (site_url or "").rstrip("/")
     internal = (
         f"case when starts_with(referrer, {sql_literal(own)}) then "
-        f"{sql_literal(warehouse_site)} || substr(referrer, {len(own) + 1}) "
+        f"{sql_literal(_site_url())} || substr(referrer, {len(own) + 1}) "
         "else referrer end"
         if own
         else "referrer"
     )
-    for path in sorted(inputs):
-        con = connect()
-        try:
-            con.execute(f"create temporary table parsed as {_parsed(path)}")
-            rows_read, bad = con.execute(
-                "select count(*), count(*) filter (where address = '') from parsed"
-            ).fetchone()
-            if bad:
-                number, text = _first_bad_line(path)
-                raise Refused(
-                    path,
-                    number,
-                    f"not a combined-format log line ({bad} such lines): {text[:120]!r}",
-                )
-            # each distinct user agent is judged once: crawler or not, and its device
-            agents = [row[0] for row in con.execute("select distinct agent from parsed").fetchall()]
-            # (bound as lists: registering an Arrow table would import pandas)
-            con.execute(
-                "create temporary table agent_bots as "
-                "select unnest($1::varchar[]) as agent, unnest($2::boolean[]) as is_bot",
-                [agents, [detector.isCrawler(agent) for agent in agents]],
+    import_file = partial(_import_file, CrawlerDetect(), internal)
+    return common.import_files(sorted(inputs), landing, report, import_file, _read_refusal)
+
+
+def _read_refusal(path: Path, error: duckdb.Error) -> Refused:
+    return Refused(path, None, str(error).splitlines()[0])
+
+
+def _import_file(
+    detector: CrawlerDetect,
+    referrer_url: str,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    landing: Path,
+    report: Report,
+) -> tuple[int, list[tuple[str, int]]]:
+    """Import one log file (its part file of each day it has page views for); ``detector``
+    judges its user agents, ``referrer_url`` is the SQL of the referrer written."""
+    table = load_contract().table("web", "events")
+    con.execute(f"create temporary table parsed as {_parsed(path)}")
+    rows_read, bad = con.execute(
+        "select count(*), count(*) filter (where address = '') from parsed"
+    ).fetchone()
+    if bad:
+        number, text = _first_bad_line(path)
+        raise Refused(
+            path, number, f"not a combined-format log line ({bad} such lines): {text[:120]!r}"
+        )
+    # each distinct user agent is judged once: crawler or not, and its device
+    agents = [row[0] for row in con.execute("select distinct agent from parsed").fetchall()]
+    # (bound as lists: registering an Arrow table would import pandas)
+    con.execute(
+        "create temporary table agent_bots as "
+        "select unnest($1::varchar[]) as agent, unnest($2::boolean[]) as is_bot",
+        [agents, [detector.isCrawler(agent) for agent in agents]],
+    )
+    con.execute(f"""create temporary table agents as
+        select
+            agent,
+            is_bot,
+            case
+                when regexp_matches(agent, {sql_literal(TABLET)}) then 'tablet'
+                when regexp_matches(agent, {sql_literal(MOBILE)}) then 'mobile'
+                else 'desktop'
+            end as device
+        from agent_bots""")
+    con.execute(f"create temporary table targets as {_targets()}")
+    con.execute(f"""create temporary view judged as
+        select
+            parsed.*,
+            targets.* exclude (target),
+            agents.device,
+            case
+                when agents.is_bot then 'bot or crawler (crawlerdetect)'
+                when method <> 'GET' then 'not a GET request'
+                when status not between 200 and 399 then 'response not 2xx or 3xx'
+                when not starts_with(target, '/') then 'request target is not a path'
+                when targets.page_type is null or targets.page_type = '{NOT_A_PAGE}'
+                    then 'URL is not a page (page_types.csv)'
+            end as refusal
+        from parsed
+        inner join agents using (agent)
+        inner join targets using (target)""")
+    skipped = con.execute(
+        "select refusal, count(*) from judged where refusal is not null "
+        "group by refusal order by refusal"
+    ).fetchall()
+    con.execute("""create temporary table pages as
+        select
+            * exclude (line, refusal),
+            md5(line) as line_key,
+            hash(line) as line_hash,
+            1 as copy
+        from judged where refusal is null""")
+    con.execute("drop view judged")
+    con.execute("drop table parsed")
+    # the same line twice: two page views, numbered (the copies are alike)
+    con.execute("""update pages set copy = numbered.copy
+        from (
+            select rowid as row_id,
+                row_number() over (partition by line_key order by rowid) as copy
+            from pages where line_hash in (
+                select line_hash from pages group by line_hash having count(*) > 1
             )
-            con.execute(f"""create temporary table agents as
-                select
-                    agent,
-                    is_bot,
-                    case
-                        when regexp_matches(agent, {sql_literal(TABLET)}) then 'tablet'
-                        when regexp_matches(agent, {sql_literal(MOBILE)}) then 'mobile'
-                        else 'desktop'
-                    end as device
-                from agent_bots""")
-            con.execute(f"create temporary table targets as {_targets(page_types)}")
-            con.execute(
-                f"""create temporary view judged as
-                select
-                    parsed.* exclude (line),
-                    parsed.line,
-                    targets.* exclude (target),
-                    agents.device,
-                    case
-                        when agents.is_bot then 'bot or crawler (crawlerdetect)'
-                        when method <> 'GET' then 'not a GET request'
-                        when status not between 200 and 399 then 'response not 2xx or 3xx'
-                        when not starts_with(target, '/') then 'request target is not a path'
-                        when targets.page_type is null or targets.page_type = '{NOT_A_PAGE}'
-                            then 'URL is not a page (page_types.csv)'
-                    end as refusal
-                from parsed
-                inner join agents using (agent)
-                inner join targets using (target)"""
-            )
-            skipped = con.execute(
-                "select refusal, count(*) from judged where refusal is not null "
-                "group by refusal order by refusal"
-            ).fetchall()
-            con.execute(
-                """create temporary table pages as
-                select
-                    * exclude (line, refusal),
-                    md5(line) as line_key,
-                    hash(line) as line_hash,
-                    1 as copy
-                from judged where refusal is null"""
-            )
-            con.execute("drop view judged")
-            con.execute("drop table parsed")
-            # the same line twice: two page views, numbered (the copies are alike)
-            con.execute(
-                """update pages set copy = numbered.copy
-                from (
-                    select rowid as row_id,
-                        row_number() over (partition by line_key order by rowid) as copy
-                    from pages where line_hash in (
-                        select line_hash from pages group by line_hash having count(*) > 1
-                    )
-                ) as numbered
-                where pages.rowid = numbered.row_id"""
-            )
-            con.execute(
-                f"""create temporary table page_views as
-                with contract as (
-                    select
-                        line_key || '-' || copy as event_id,
-                        strptime(time, '%d/%b/%Y:%H:%M:%S %z') as event_at,
-                        md5(address || ' ' || agent) as visitor_id,
-                        null::varchar as customer_id,
-                        'page_view' as event_type,
-                        page_type,
-                        target as page_url,
-                        {internal} as referrer_url,
-                        utm_source,
-                        utm_medium,
-                        utm_campaign,
-                        device,
-                        null::varchar as sku_id,
-                        null::varchar as order_id,
-                        null::boolean as is_success,
-                        cast(round(try_cast(nullif(seconds, '') as double) * 1000) as bigint)
-                            as page_load_ms
-                    from pages
-                )
-                select {contract_columns(table)} from contract order by event_at, event_id"""
-            )
-            stem = part_name("access-log", path)
-            write_days(con, landing, table, "page_views", stem, "event_at", report)
-        except Refused as refusal:
-            report.refused_files.append(refusal)
-            continue
-        except READ_ERRORS as error:
-            report.refused_files.append(Refused(path, None, str(error).splitlines()[0]))
-            continue
-        finally:
-            con.close()
-        report.rows_read += rows_read
-        for reason, rows in skipped:
-            report.skipped[reason] += rows
-    return report
+        ) as numbered
+        where pages.rowid = numbered.row_id""")
+    con.execute(f"""create temporary table page_views as
+        with contract as (
+            select
+                line_key || '-' || copy as event_id,
+                strptime(time, '%d/%b/%Y:%H:%M:%S %z') as event_at,
+                md5(address || ' ' || agent) as visitor_id,
+                null::varchar as customer_id,
+                'page_view' as event_type,
+                page_type,
+                target as page_url,
+                {referrer_url} as referrer_url,
+                utm_source,
+                utm_medium,
+                utm_campaign,
+                device,
+                null::varchar as sku_id,
+                null::varchar as order_id,
+                null::boolean as is_success,
+                cast(round(try_cast(nullif(seconds, '') as double) * 1000) as bigint)
+                    as page_load_ms
+            from pages
+        )
+        select {common.contract_columns(table)} from contract""")
+    stem = common.part_name("access-log", path)
+    common.write_days(
+        con, landing, table, "page_views", stem, "event_at", common.EVENTS_ORDER, report
+    )
+    return rows_read, skipped

@@ -18,7 +18,9 @@ import hashlib
 import io
 import os
 import re
+import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -35,6 +37,8 @@ from orchestration.contract import Table, load_contract
 PAGE_TYPES_FILE = Path(__file__).with_name("page_types.csv")
 #: The page_type of the seed's rows whose URLs are not pages (assets, health checks, APIs).
 NOT_A_PAGE = "(none)"
+#: The order of ``web.events`` rows in a landing file (event ids are unique in a file).
+EVENTS_ORDER = "event_at, event_id"
 
 
 class Refused(Exception):
@@ -204,12 +208,67 @@ def _replace_parts(
 
 def connect() -> duckdb.DuckDBPyConnection:
     """A DuckDB connection for an import: UTC session (timestamps are UTC instants), no
-    progress bar, insertion order kept (a sorted table is written in its order)."""
+    progress bar, insertion order kept (a sorted query is written in its order)."""
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     con.execute("set TimeZone = 'UTC'")
     con.execute("set preserve_insertion_order = true")
     return con
+
+
+#: DuckDB's errors that mean an input file is not what it should be (others are the
+#: importer's own faults and are raised).
+READ_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
+
+#: One input file imported on its own connection into a landing folder (its files written
+#: by ``write_days``, counted in the report): its rows read and the rows not imported by
+#: reason.
+ImportFile = Callable[
+    [duckdb.DuckDBPyConnection, Path, Path, "Report"], tuple[int, list[tuple[str, int]]]
+]
+
+
+def import_files(
+    paths: list[Path],
+    landing: Path,
+    report: Report,
+    import_file: ImportFile,
+    read_refusal: Callable[[Path, duckdb.Error], Refused],
+) -> Report:
+    """Import each of ``paths`` into ``landing`` with ``import_file`` on a connection of its
+    own, counting its rows in ``report``; a file ``import_file`` refuses, or DuckDB cannot
+    read (``read_refusal`` names its line), is listed as refused and nothing of it lands."""
+    for path in paths:
+        con = connect()
+        try:
+            rows_read, skipped = import_file(con, path, landing, report)
+        except Refused as refusal:
+            report.refused_files.append(refusal)
+            continue
+        except READ_ERRORS as error:
+            report.refused_files.append(read_refusal(path, error))
+            continue
+        finally:
+            con.close()
+        report.rows_read += rows_read
+        for reason, rows in skipped:
+            report.skipped[reason] += rows
+    return report
+
+
+def url_path_sql(url_expression: str) -> str:
+    """The path of a URL path with its query string (the query string and fragment cut)."""
+    return f"regexp_replace({url_expression}, '[?#].*$', '')"
+
+
+def utm_sql(url_expression: str, prefix: str = "") -> str:
+    """A select list of the ``utm_source``, ``utm_medium`` and ``utm_campaign`` query
+    parameters of a URL (decoded, null when absent or empty), named ``<prefix>utm_*``."""
+    return ", ".join(
+        f"nullif(url_decode(regexp_extract({url_expression}, '[?&]utm_{name}=([^&#]*)', 1)),"
+        f" '') as {prefix}utm_{name}"
+        for name in ("source", "medium", "campaign")
+    )
 
 
 def write_days(
@@ -219,14 +278,15 @@ def write_days(
     relation: str,
     stem: str,
     day_column: str,
+    order_by: str,
     report: Report,
 ) -> None:
     """Write the DuckDB table ``relation`` (the contract's columns, ``day_column`` a UTC
-    timestamp with time zone, rows already in the order the files keep) as the part
-    ``stem`` of each export day it has rows for (the shop-local day of ``day_column``), as
-    ``write_table`` does: every day's file is made before any is written, and a file whose
-    bytes would not change is left as it is. DuckDB splits the days; Arrow writes the
-    Parquet files (the contract's schema, non-null columns required)."""
+    timestamp with time zone) as the part ``stem`` of each export day it has rows for (the
+    shop-local day of ``day_column``), each day's rows sorted by ``order_by`` (a total
+    order: the same rows give the same bytes), as ``write_table`` does: every day's file is
+    made before any is written, and a file whose bytes would not change is left as it is.
+    DuckDB splits, sorts and writes the days (``_day_bytes``)."""
     day = f"cast(timezone({sql_literal(load_contract().timezone)}, {day_column}) as date)"
     # each day's first and last instant bound the rows whose day is computed again
     days = con.execute(
@@ -234,17 +294,31 @@ def write_days(
         f"from {relation} group by day order by day"
     ).fetchall()
     names = ", ".join(f'"{name}"' for name in table.column_names)
+    one_day = len(days) == 1
     wanted: dict[Path, bytes] = {}
     for export_day, first, last, _ in days:
-        rows = con.sql(
-            f"select {names} from {relation} where {day_column} between "
-            f"'{first.isoformat()}' and '{last.isoformat()}' "
+        where = (
+            ""
+            if one_day
+            else f" where {day_column} between '{first.isoformat()}' and '{last.isoformat()}' "
             f"and {day} = '{export_day.isoformat()}'"
-        ).to_arrow_table()
+        )
+        query = f"select {names} from {relation}{where} order by {order_by}"
         path = table.landing_dir(landing, export_day) / f"{stem}.{_format(table)}"
-        wanted[path] = _bytes(table, rows.cast(table.arrow_schema))
+        wanted[path] = _day_bytes(con, table, query)
     _replace_parts(landing, table, stem, wanted, report)
     report.written[f"{table.source}.{table.name}"] += sum(row[3] for row in days)
+
+
+def _day_bytes(con: duckdb.DuckDBPyConnection, table: Table, query: str) -> bytes:
+    """The landing file of a day's rows (``query``): DuckDB's COPY writes Parquet (zstd, in
+    the query's order), Arrow the other formats in the contract's CSV conventions."""
+    if _format(table) != "parquet":
+        return _bytes(table, con.sql(query).to_arrow_table().cast(table.arrow_schema))
+    with tempfile.TemporaryDirectory(prefix="import-") as work:
+        path = Path(work) / "day.parquet"
+        con.execute(f"copy ({query}) to {_literal(str(path))} (format parquet, compression zstd)")
+        return path.read_bytes()
 
 
 def contract_columns(table: Table) -> str:

@@ -37,17 +37,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import load_contract
-from orchestration.importers.common import (
-    NOT_A_PAGE,
-    Refused,
-    Report,
-    connect,
-    contract_columns,
-    load_page_types,
-    page_type_sql,
-    part_name,
-    write_days,
-)
+from orchestration.importers import common
+from orchestration.importers.common import NOT_A_PAGE, Refused, Report
 
 #: Seconds between a page_view and the view_item of the same page that names its SKU.
 VIEW_ITEM_WINDOW_S = 10
@@ -78,9 +69,6 @@ JSON_COLUMNS = {
     "ecommerce": "STRUCT(transaction_id VARCHAR)",
     "items": "STRUCT(item_id VARCHAR)[]",
 }
-#: DuckDB's errors that mean the file is not what it should be (others are the importer's
-#: own faults and are raised).
-READ_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
 SUFFIXES = (".parquet", ".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz")
 
 
@@ -162,10 +150,7 @@ def _pages() -> str:
     """The page URL, page type and ``utm_*`` parameters of each distinct ``page_location``
     of the imported events (computed once per URL, not per event)."""
     url = "'^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^#]*)'"
-    utm = {
-        name: f"nullif(url_decode(regexp_extract(page_location, '[?&]utm_{name}=([^&#]*)', 1)), '')"
-        for name in ("source", "medium", "campaign")
-    }
+    page_type = common.page_type_sql(common.url_path_sql("page_url"), common.load_page_types())
     return f"""
     with locations as (
         select distinct page_location from judged where refusal is null
@@ -174,16 +159,10 @@ def _pages() -> str:
         select
             page_location,
             coalesce(nullif(regexp_extract(page_location, {url}, 1), ''), '/') as page_url,
-            {utm["source"]} as url_utm_source,
-            {utm["medium"]} as url_utm_medium,
-            {utm["campaign"]} as url_utm_campaign
+            {common.utm_sql("page_location", prefix="url_")}
         from locations
     )
-    select
-        urls.*,
-        {page_type_sql("regexp_replace(page_url, '[?#].*$', '')", load_page_types())}
-            as page_type
-    from urls
+    select urls.*, {page_type} as page_type from urls
     """
 
 
@@ -234,21 +213,22 @@ def _number_copies(con: duckdb.DuckDBPyConnection) -> None:
 def _events(table_columns: str) -> str:
     """The contract's events from ``keyed`` (a ``view_item`` merged into the page view of
     the same visitor and page within ``VIEW_ITEM_WINDOW_S``, a purchase as its order submit
-    and its payment result), sorted by time and event id; the events of URLs the seed says
-    are not pages keep page_type ``NOT_A_PAGE`` (counted, then dropped)."""
+    and its payment result); the events of URLs the seed says are not pages keep page_type
+    ``NOT_A_PAGE`` (counted, then dropped). A page view and its view items are paired by
+    their rows in ``keyed``."""
     return f"""
     with page_views as (
-        select user_pseudo_id, page_location, event_timestamp, event_key, copy
+        select rowid as row_id, user_pseudo_id, page_location, event_timestamp
         from keyed where event_name = 'page_view'
     ),
     view_items as (
-        select user_pseudo_id, page_location, event_timestamp, event_key, copy, item_id
+        select rowid as row_id, user_pseudo_id, page_location, event_timestamp, item_id
         from keyed where event_name = 'view_item'
     ),
     pairs as (
         select
-            page_views.event_key, page_views.copy,
-            view_items.event_key as view_item_key, view_items.copy as view_item_copy,
+            page_views.row_id as page_view_row,
+            view_items.row_id as view_item_row,
             view_items.item_id,
             abs(view_items.event_timestamp - page_views.event_timestamp) as apart
         from page_views
@@ -259,35 +239,30 @@ def _events(table_columns: str) -> str:
                 <= {VIEW_ITEM_WINDOW_S} * 1000000
     ),
     matched as (
-        select event_key, copy, arg_min(item_id, apart) as item_id
-        from pairs group by event_key, copy
+        -- the nearest view item (the first SKU of equally near ones)
+        select page_view_row as row_id, arg_min(item_id, {{'apart': apart, 'item': item_id}})
+            as item_id
+        from pairs group by page_view_row
     ),
     merged_view_items as (
-        select distinct view_item_key as event_key, view_item_copy as copy from pairs
+        select distinct view_item_row as row_id from pairs
     ),
     events as (
         select
-            keyed.* replace (
-                case when paid then 'payment_result' else keyed.event_type end as event_type
-            ),
-            case
-                when paid or event_name = 'purchase' then null
-                else coalesce(matched.item_id, keyed.item_id)
-            end as sku_id,
-            case when paid then true end as is_success,
-            keyed.event_key || '-' || keyed.copy || case when paid then '-paid' else '' end
-                as event_id
+            keyed.* exclude (item_id),
+            coalesce(matched.item_id, keyed.item_id) as sku_id,
+            null::boolean as is_success,
+            keyed.event_key || '-' || keyed.copy as event_id
         from keyed
-        cross join unnest(
-            case when keyed.event_name = 'purchase' then [false, true] else [false] end
-        ) as payment (paid)
-        left join matched
-            on keyed.event_name = 'page_view'
-            and keyed.event_key = matched.event_key and keyed.copy = matched.copy
-        anti join merged_view_items
-            on keyed.event_name = 'view_item'
-            and keyed.event_key = merged_view_items.event_key
-            and keyed.copy = merged_view_items.copy
+        left join matched on keyed.rowid = matched.row_id
+        anti join merged_view_items on keyed.rowid = merged_view_items.row_id
+        union all
+        select
+            keyed.* exclude (item_id) replace ('payment_result' as event_type),
+            null as sku_id,
+            true as is_success,
+            keyed.event_key || '-' || keyed.copy || '-paid' as event_id
+        from keyed where event_name = 'purchase'
     ),
     contract as (
         select
@@ -310,55 +285,43 @@ def _events(table_columns: str) -> str:
             null::bigint as page_load_ms
         from events
     )
-    select {table_columns} from contract order by event_at, event_id
+    select {table_columns} from contract
     """
+
+
+def _import_file(
+    con: duckdb.DuckDBPyConnection, path: Path, landing: Path, report: Report
+) -> tuple[int, list[tuple[str, int]]]:
+    """Import one GA4 export file (its part file of each day it has events for)."""
+    table = load_contract().table("web", "events")
+    con.execute(f"create temporary table judged as {_judged(_relation(con, path))}")
+    counts = con.execute(
+        "select refusal, count(*) from judged group by refusal order by refusal"
+    ).fetchall()
+    con.execute(f"create temporary table pages as {_pages()}")
+    con.execute(f"create temporary table keyed as {_keyed()}")
+    _number_copies(con)
+    con.execute("drop table judged")
+    con.execute(f"create temporary table all_events as {_events(common.contract_columns(table))}")
+    con.execute("drop table keyed")
+    skipped = [(reason, rows) for reason, rows in counts if reason is not None]
+    # URLs the seed says are not pages (an asset fetched with a page_view tag)
+    not_a_page = con.execute(
+        f"select count(*) from all_events where page_type = '{NOT_A_PAGE}'"
+    ).fetchone()[0]
+    events = "all_events"
+    if not_a_page:
+        skipped.append(("URL is not a page (page_types.csv)", not_a_page))
+        events = f"(select * from all_events where page_type is distinct from '{NOT_A_PAGE}')"
+    stem = common.part_name("ga4", path)
+    common.write_days(con, landing, table, events, stem, "event_at", common.EVENTS_ORDER, report)
+    return sum(rows for _, rows in counts), skipped
 
 
 def import_ga4(inputs: list[Path], landing: Path, report: Report | None = None) -> Report:
     """Import GA4 export files into ``landing`` (one part file per input file and day)."""
     report = report or Report("ga4")
-    table = load_contract().table("web", "events")
-    for path in input_files(inputs):
-        con = connect()
-        try:
-            relation = _relation(con, path)
-            con.execute(f"create temporary table judged as {_judged(relation)}")
-            counts = con.execute(
-                "select refusal, count(*) from judged group by refusal order by refusal"
-            ).fetchall()
-            con.execute(f"create temporary table pages as {_pages()}")
-            con.execute(f"create temporary table keyed as {_keyed()}")
-            _number_copies(con)
-            con.execute("drop table judged")
-            con.execute(f"create temporary table all_events as {_events(contract_columns(table))}")
-            con.execute("drop table keyed")
-            # URLs the seed says are not pages (an asset fetched with a page_view tag)
-            not_a_page = con.execute(
-                f"select count(*) from all_events where page_type = '{NOT_A_PAGE}'"
-            ).fetchone()[0]
-            events = "all_events"
-            if not_a_page:
-                con.execute(
-                    "create temporary table page_events as select * from all_events "
-                    f"where page_type is distinct from '{NOT_A_PAGE}'"
-                )
-                events = "page_events"
-            skipped = [(reason, rows) for reason, rows in counts if reason is not None]
-            if not_a_page:
-                skipped.append(("URL is not a page (page_types.csv)", not_a_page))
-            write_days(con, landing, table, events, part_name("ga4", path), "event_at", report)
-            report.rows_read += sum(rows for _, rows in counts)
-            for reason, rows in skipped:
-                report.skipped[reason] += rows
-        except READ_ERRORS as error:
-            report.refused_files.append(_refusal(path, error))
-            continue
-        except Refused as refusal:
-            report.refused_files.append(refusal)
-            continue
-        finally:
-            con.close()
-    return report
+    return common.import_files(input_files(inputs), landing, report, _import_file, _refusal)
 
 
 def _refusal(path: Path, error: duckdb.Error) -> Refused:
