@@ -1,5 +1,6 @@
 """The publish asset: after every gate of the run has passed, publish the marts."""
 
+import json
 from collections.abc import Iterable
 
 from dagster import (
@@ -18,6 +19,7 @@ from dagster import (
 from orchestration import settings
 from orchestration.ingest.assets import WAREHOUSE_POOL
 from orchestration.publish.publisher import publish, published_dir
+from orchestration.transform.assets import DBT_PROJECT
 
 
 def run_check_outcomes(context: AssetExecutionContext) -> dict[str, bool]:
@@ -33,12 +35,31 @@ def run_check_outcomes(context: AssetExecutionContext) -> dict[str, bool]:
     return outcomes
 
 
+def day_columns() -> dict[str, str]:
+    """Each incremental model's day column ("schema.table" -> column, from the dbt manifest:
+    its unique key, the last column of a composite one): publish compares and replaces
+    those tables day by day."""
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    columns = {}
+    for node in manifest["nodes"].values():
+        key = node["config"].get("unique_key")
+        if (
+            node["resource_type"] == "model"
+            and node["config"].get("materialized") == ("incremental")
+            and key
+        ):
+            columns[f"{node['schema']}.{node['alias']}"] = key if isinstance(key, str) else key[-1]
+    return columns
+
+
 def publish_asset(partitions: PartitionsDefinition, marts: Iterable[AssetKey]) -> AssetsDefinition:
     @asset(
         key=["published", "warehouse"],
         group_name="publish",
         description="Write-audit-publish: the marts and reference tables of a run whose every "
-        "gate passed become the new read-only version at warehouse/published/current.duckdb.",
+        "gate passed become the new read-only version at warehouse/published/current.duckdb "
+        "(a copy of the version before in which only the changed tables and days are "
+        "replaced).",
         deps=list(marts),
         partitions_def=partitions,
         backfill_policy=BackfillPolicy.single_run(),
@@ -48,7 +69,11 @@ def publish_asset(partitions: PartitionsDefinition, marts: Iterable[AssetKey]) -
     def _publish(context: AssetExecutionContext) -> MaterializeResult:
         outcomes = run_check_outcomes(context)
         publication = publish(
-            settings.warehouse_path(), published_dir(), run_id=context.run_id, checks=outcomes
+            settings.warehouse_path(),
+            published_dir(),
+            run_id=context.run_id,
+            checks=outcomes,
+            day_columns=day_columns(),
         )
         context.log.info(publication.summary())
         return MaterializeResult(
@@ -59,6 +84,8 @@ def publish_asset(partitions: PartitionsDefinition, marts: Iterable[AssetKey]) -
                 "total_rows": publication.total_rows,
                 "tables": MetadataValue.json(publication.tables),
                 "seconds": publication.seconds,
+                "rows_written": publication.rows_written,
+                "tables_written": MetadataValue.json(publication.written),
             }
         )
 

@@ -4,9 +4,12 @@ A publish runs in five steps, each leaving the published directory consistent if
 dies right after it:
 
 1. refuse if a check failed (nothing touched);
-2. copy the reader-facing schemas into ``versions/.shop_vN.duckdb.<pid>.tmp`` with DuckDB
-   (source attached read-only), add ``meta``, checkpoint and close; re-open the file
-   read-only and audit it; fsync it, make it read-only and rename it to
+2. write ``versions/.shop_vN.duckdb.<pid>.tmp``: a file copy of the current version in
+   which DuckDB (source attached read-only) replaces only what differs from the work
+   database (the days of a fact that changed, a table whose rows changed; the rest keeps
+   its bytes), or, for a first publish, a copy of the reader-facing schemas; add ``meta``,
+   checkpoint and close; re-open the file read-only and audit it; fsync it, make it
+   read-only and rename it to
    ``versions/shop_vN.duckdb`` (a crash leaves a temporary file or an unpublished version,
    both removed by the next publish, and ``current`` untouched);
 3. point ``current.duckdb`` at the new version: a new symlink under a temporary name
@@ -27,14 +30,14 @@ import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from orchestration import settings
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import published_dir
 
 #: DuckDB storage format of published files: readable by DuckDB 0.10 and every 1.x and 2.x
 #: client. DuckDB 2.0 writes its own, newer format by default, which 1.x clients refuse.
@@ -75,6 +78,13 @@ class Publication:
     storage_version: str  # as DuckDB reports it for the written file, e.g. "v1.0.0+"
     notes: tuple[str, ...] = ()  # views skipped, tables copied without constraints
     seconds: float = 0.0
+    #: rows written per table (all of a new or changed table, the changed days of a fact
+    #: with a day column); a table absent here kept the previous version's bytes
+    written: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_written(self) -> int:
+        return sum(self.written.values())
 
     @property
     def total_rows(self) -> int:
@@ -95,22 +105,19 @@ class Publication:
             "storage_version": self.storage_version,
             "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
+            "rows_written": self.rows_written,
+            "tables_written": sorted(self.written),
         }
 
     def summary(self) -> str:
         lines = [
             f"published version {self.version} (run {self.run_id}) in {self.seconds:.1f}s: "
-            f"{len(self.tables)} tables, {self.total_rows:,} rows, "
+            f"{len(self.tables)} tables, {self.total_rows:,} rows "
+            f"({self.rows_written:,} written in {len(self.written)} tables), "
             f"{len(self.checks)} checks passed, storage {self.storage_version}"
         ]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
-
-
-def published_dir() -> Path:
-    """Where published versions live (``SHOP_PUBLISHED_DIR``, default warehouse/published)."""
-    value = os.environ.get("SHOP_PUBLISHED_DIR")
-    return Path(value) if value else PROJECT_ROOT / "warehouse" / "published"
 
 
 def version_path(published_dir: Path | str, version: int) -> Path:
@@ -189,8 +196,15 @@ def publish(
     schemas: Iterable[str] = ("marts", "reference"),
     keep: int = 5,
     storage_version: str = STORAGE_VERSION,
+    day_columns: Mapping[str, str] | None = None,
 ) -> Publication:
     """Publish the reader-facing schemas of ``work_database`` as the next version.
+
+    The version starts as a copy of the current one, in which only what differs is
+    replaced: a table whose rows changed (compared by row count and a sum of row hashes),
+    or, for a table named in ``day_columns`` ("schema.table" -> its day column, the day an
+    incremental fact rebuilds by), only its days whose rows changed. A first publish, or
+    one of other schemas or another storage version than the current's, copies everything.
 
     ``checks`` maps each quality gate of the run to whether it passed; if any did not, this
     raises :class:`ChecksFailed` before writing anything. The work database must not be open
@@ -233,14 +247,17 @@ def publish(
         published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         previous = current_version(directory)
         history = _history(directory, previous)
+        base = _base_version(directory, previous, schemas, storage_version)
         try:
-            tables, notes = _write_version(
+            tables, written, notes = _write_version(
                 work_database,
                 temporary,
                 schemas,
                 storage_version=storage_version,
                 history=history,
                 publication=(version, run_id, published_at, tuple(checks)),
+                base=base,
+                day_columns=dict(day_columns or {}),
             )
             written_storage = _audit(temporary, tables, storage_version)
             _fsync_file(temporary)
@@ -269,6 +286,7 @@ def publish(
             storage_version=written_storage,
             notes=tuple(notes),
             seconds=time.perf_counter() - started,
+            written=written,
         )
         _append_log(directory, publication.record())
         _prune(directory, keep)
@@ -348,8 +366,15 @@ def _write_version(
     storage_version: str,
     history: list[tuple],
     publication: tuple[int, str, dt.datetime, tuple[str, ...]],
-) -> tuple[dict[str, int], list[str]]:
-    """Copy ``schemas`` of the work database into a new file at ``path``, plus ``meta``."""
+    base: Path | None,
+    day_columns: dict[str, str],
+) -> tuple[dict[str, int], dict[str, int], list[str]]:
+    """Write ``schemas`` of the work database into a new file at ``path``, plus ``meta``:
+    into a copy of ``base`` (the current version) only what differs from it, else all of
+    them. The rows of each table, the rows written per table, and notes."""
+    if base is not None:
+        shutil.copyfile(base, path)
+        path.chmod(0o644)
     con = _session()
     try:
         con.execute(f"set temp_directory = {_literal(str(path) + '.spill')}")
@@ -369,17 +394,18 @@ def _write_version(
         missing = [schema for schema in schemas if schema not in present]
         if missing:
             raise PublishError(f"the work database {work_database} has no schema {missing}")
-        con.execute(
-            f"attach {_literal(str(path))} as {TARGET} "
-            f"(storage_version {_literal(storage_version)})"
-        )
+        # an existing file keeps its storage version (_base_version checked it)
+        option = "" if base is not None else f" (storage_version {_literal(storage_version)})"
+        con.execute(f"attach {_literal(str(path))} as {TARGET}{option}")
         # The table DDL read from the source names schema.table without a catalog.
         con.execute(f"use {TARGET}")
         tables: dict[str, int] = {}
+        written: dict[str, int] = {}
         notes: list[str] = []
+        _drop_views_and_meta(con)
         for schema in schemas:
-            con.execute(f"create schema {TARGET}.{_quote(schema)}")
-            tables.update(_copy_tables(con, schema, notes))
+            con.execute(f"create schema if not exists {TARGET}.{_quote(schema)}")
+            tables.update(_copy_tables(con, schema, notes, written, day_columns))
         _copy_views(con, schemas, notes)
         if not tables:
             raise PublishError(f"the work database has no table in schemas {list(schemas)}")
@@ -388,28 +414,142 @@ def _write_version(
         con.execute(f"checkpoint {TARGET}")
         con.execute(f"detach {TARGET}")
         con.execute(f"detach {SOURCE}")
-        return tables, notes
+        return tables, written, notes
     finally:
         con.close()
 
 
-def _copy_tables(con: duckdb.DuckDBPyConnection, schema: str, notes: list[str]) -> dict[str, int]:
+def _base_version(
+    directory: Path, previous: int | None, schemas: tuple[str, ...], storage_version: str
+) -> Path | None:
+    """The current version's file, when a new version can start as a copy of it: it holds
+    exactly the schemas to publish (and meta) in the storage version asked for."""
+    if previous is None:
+        return None
+    path = version_path(directory, previous)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        found = {
+            row[0]
+            for row in con.execute(
+                "select schema_name from duckdb_schemas() "
+                "where database_name = current_database() and not internal"
+            ).fetchall()
+        }
+        (written,) = con.execute(
+            "select tags['storage_version'] from duckdb_databases() "
+            "where database_name = current_database()"
+        ).fetchone()
+    finally:
+        con.close()
+    same_format = _version_tuple(written or "") == _version_tuple(storage_version)
+    return path if same_format and found - {"main"} == {*schemas, META_SCHEMA} else None
+
+
+def _drop_views_and_meta(con: duckdb.DuckDBPyConnection) -> None:
+    """In a copy of the current version: its views (all are recreated from the source)
+    and its meta schema (written again)."""
+    for schema, name in con.execute(
+        "select schema_name, view_name from duckdb_views() "
+        "where database_name = ? and not internal and not temporary",
+        [TARGET],
+    ).fetchall():
+        con.execute(f"drop view {TARGET}.{_quote(schema)}.{_quote(name)}")
+    con.execute(f"drop schema if exists {TARGET}.{META_SCHEMA} cascade")
+
+
+def _table_ddl(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> dict[str, str]:
+    return dict(
+        con.execute(
+            "select table_name, sql from duckdb_tables() "
+            "where database_name = ? and schema_name = ? and not temporary",
+            [database, schema],
+        ).fetchall()
+    )
+
+
+def _fingerprint_sql(relation: str, columns: list[str], day: str | None) -> str:
+    """Per day (or for the whole table): the rows and the sum of their hashes."""
+    hashed = f"sum(hash({', '.join(map(_quote, columns))}))"
+    if day is None:
+        return f"select count(*) as n, {hashed} as h from {relation}"
+    return f"select {_quote(day)} as day, count(*) as n, {hashed} as h from {relation} group by 1"
+
+
+def _changed_rows(
+    con: duckdb.DuckDBPyConnection, source: str, target: str, day: str | None
+) -> str | None:
+    """A condition on ``{t}`` (the relation) selecting the rows of target to replace by
+    those of source, or None when both hold the same rows. Rows are compared by count and
+    a sum of 64-bit row hashes, per day when the table has a day column."""
+    columns = [row[0] for row in con.execute(f"describe {source}").fetchall()]
+    if day is None:
+        same = con.execute(
+            f"select s.n = t.n and s.h is not distinct from t.h "
+            f"from ({_fingerprint_sql(source, columns, None)}) s, "
+            f"({_fingerprint_sql(target, columns, None)}) t"
+        ).fetchone()[0]
+        return None if same else "true"
+    con.execute(
+        "create or replace temporary table temp.main.publish_changed_days as "
+        f"select coalesce(s.day, t.day) as day "
+        f"from ({_fingerprint_sql(source, columns, day)}) s "
+        f"full join ({_fingerprint_sql(target, columns, day)}) t "
+        "on s.day is not distinct from t.day "
+        "where s.n is distinct from t.n or s.h is distinct from t.h"
+    )
+    (changed,) = con.execute("select count(*) from temp.main.publish_changed_days").fetchone()
+    if not changed:
+        return None
+    return (
+        f"{{t}}.{_quote(day)} in (select day from temp.main.publish_changed_days) "
+        f"or ({{t}}.{_quote(day)} is null "
+        "and exists (select 1 from temp.main.publish_changed_days where day is null))"
+    )
+
+
+def _copy_tables(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    notes: list[str],
+    written: dict[str, int],
+    day_columns: dict[str, str],
+) -> dict[str, int]:
+    """Make the target's tables of a schema hold the source's rows: a table the target
+    lacks (or has with other DDL) is copied whole; an existing one gets only its changed
+    rows (its changed days, or all of it). The rows of each table; ``written`` gets the
+    rows written per table that changed."""
     tables = {}
     found = con.execute(
         "select table_name, sql, comment from duckdb_tables() "
         "where database_name = ? and schema_name = ? and not temporary order by table_name",
         [SOURCE, schema],
     ).fetchall()
+    existing = _table_ddl(con, TARGET, schema)
+    for name in sorted(set(existing) - {row[0] for row in found}):
+        con.execute(f"drop table {TARGET}.{_quote(schema)}.{_quote(name)}")
     for name, ddl, comment in found:
         source = f"{SOURCE}.{_quote(schema)}.{_quote(name)}"
         target = f"{TARGET}.{_quote(schema)}.{_quote(name)}"
-        try:
-            con.execute(ddl)  # keeps column types, NOT NULL, defaults, keys and checks
-        except duckdb.Error as error:
-            notes.append(f"{schema}.{name} copied without its constraints: {_first_line(error)}")
-            con.execute(f"create table {target} as select * from {source} limit 0")
-        (rows,) = con.execute(f"insert into {target} select * from {source}").fetchone()
-        tables[f"{schema}.{name}"] = rows
+        key = f"{schema}.{name}"
+        if existing.get(name) == ddl:
+            changed = _changed_rows(con, source, target, day_columns.get(key))
+            if changed is not None:
+                con.execute(f"delete from {target} where {changed.format(t=target)}")
+                (rows,) = con.execute(
+                    f"insert into {target} select * from {source} where {changed.format(t=source)}"
+                ).fetchone()
+                written[key] = rows
+        else:
+            if name in existing:
+                con.execute(f"drop table {target}")
+            try:
+                con.execute(ddl)  # keeps column types, NOT NULL, defaults, keys and checks
+            except duckdb.Error as error:
+                notes.append(f"{key} copied without its constraints: {_first_line(error)}")
+                con.execute(f"create table {target} as select * from {source} limit 0")
+            (written[key],) = con.execute(f"insert into {target} select * from {source}").fetchone()
+        (tables[key],) = con.execute(f"select count(*) from {target}").fetchone()
         if comment:
             con.execute(f"comment on table {target} is {_literal(comment)}")
         for column, column_comment in con.execute(

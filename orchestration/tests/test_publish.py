@@ -344,6 +344,64 @@ def test_an_open_connection_keeps_its_version_through_publishes_and_pruning(
         con.close()
 
 
+def test_a_publish_writes_only_the_tables_and_days_that_changed(work: Path, pub: Path) -> None:
+    """The next version is the current one with only what differs replaced: of fct_orders
+    (compared day by day) the day whose order changed, the new day and the day no longer
+    in the work database; dim_product, whose columns changed, whole; the payment methods,
+    unchanged, not at all. Readers see exactly the work database's rows."""
+    publish(work, pub, run_id="run-1", checks=CHECKS)
+    con = duckdb.connect(str(work))
+    con.execute("update marts.fct_orders set gmv = 999.99 where order_id = 'o2'")
+    con.execute("delete from marts.fct_orders where order_id = 'o3'")
+    con.execute("insert into marts.fct_orders values ('o9', '2025-03-09', 9.90, false)")
+    con.execute("alter table marts.dim_product add column brand varchar")
+    con.close()
+    day_columns = {"marts.fct_orders": "placed_date"}
+    publication = publish(work, pub, run_id="run-2", checks=CHECKS, day_columns=day_columns)
+
+    # o2's day (1 row) and o9's (1 row) written; o3's day deleted (no row to write)
+    assert publication.written == {"marts.fct_orders": 2, "marts.dim_product": 2}
+    assert publication.tables == {
+        "marts.dim_product": 2,
+        "marts.fct_orders": 3,
+        "reference.payment_methods": 2,
+    }
+    assert list_publications(pub)[-1]["rows_written"] == 4
+    expected = [
+        ("o1", dt.date(2025, 3, 1), Decimal("101.50"), True),
+        ("o2", dt.date(2025, 3, 2), Decimal("999.99"), False),
+        ("o9", dt.date(2025, 3, 9), Decimal("9.90"), False),
+    ]
+    published = connect_published(pub)
+    try:
+        assert rows(published, "marts.fct_orders") == expected
+        assert rows(published, "marts.dim_product") == [(*row, None) for row in PRODUCTS]
+        assert rows(published, "reference.payment_methods") == sorted(PAYMENT_METHODS)
+        assert rows(published, "marts.v_large_orders") == [expected[1]]
+        assert [
+            row[0] for row in published.execute("select * from meta.publications").fetchall()
+        ] == [1, 2]
+        assert published.execute(
+            "select comment from duckdb_columns() "
+            "where table_name = 'fct_orders' and column_name = 'gmv'"
+        ).fetchone() == ("Gross merchandise value (CNY).",)
+    finally:
+        published.close()
+    # version 1 is untouched: its readers still see its rows
+    first = duckdb.connect(str(version_path(pub, 1)), read_only=True)
+    try:
+        assert rows(first, "marts.fct_orders") == sorted(orders(1))
+    finally:
+        first.close()
+    # without day columns, a changed table is written whole; an unchanged one not at all
+    again = publish(work, pub, run_id="run-3", checks=CHECKS)
+    assert again.written == {}
+    con = duckdb.connect(str(work))
+    con.execute("update marts.fct_orders set is_test = true where order_id = 'o9'")
+    con.close()
+    assert publish(work, pub, run_id="run-4", checks=CHECKS).written == {"marts.fct_orders": 3}
+
+
 def test_a_failed_check_publishes_nothing(work: Path, pub: Path) -> None:
     with pytest.raises(ChecksFailed, match="1 check"):
         publish(work, pub, run_id="run-0", checks={"dbt_build": True, "ge": False})
