@@ -7,7 +7,6 @@ policy), passed as Dagster's partition-range tags.
 import datetime as dt
 import hashlib
 import json
-import os
 
 from dagster import (
     AssetSelection,
@@ -29,19 +28,12 @@ from dagster._core.storage.tags import (
 
 from orchestration import settings
 from orchestration.contract import load_contract
+from orchestration.importers.assets import GROUP as IMPORTERS
 from orchestration.ingest.loader import landed_days
 from orchestration.partitions import daily_partitions, first_day
+from orchestration.settings import late_data_lookback_days
 
 REFRESH_JOB = "refresh_warehouse"
-
-
-def late_data_lookback_days() -> int:
-    """Days before yesterday the daily run reloads (``SHOP_LATE_DATA_LOOKBACK_DAYS``).
-
-    Re-loading unchanged days is cheap (their files' fingerprints match), so a changed
-    or late export of the last week is picked up without anyone asking for it.
-    """
-    return int(os.environ.get("SHOP_LATE_DATA_LOOKBACK_DAYS", "7"))
 
 
 def range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
@@ -53,7 +45,8 @@ def range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
 def refresh_job():
     return define_asset_job(
         REFRESH_JOB,
-        selection=AssetSelection.all(),
+        # the importers write landing files: their own jobs run them (importers/assets.py)
+        selection=AssetSelection.all() - AssetSelection.groups(IMPORTERS),
         partitions_def=daily_partitions(),
         # steps run one after another in one process: the warehouse file has one writer,
         # and DuckDB parallelises each step itself

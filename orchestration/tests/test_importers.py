@@ -38,11 +38,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import SkipReason, build_sensor_context, materialize
 
 from orchestration.contract import load_contract
 from orchestration.contract.landing import write_landing_file
 from orchestration.importers.__main__ import main
 from orchestration.importers.access_log import import_access_log
+from orchestration.importers.assets import importer_assets, importer_jobs, importer_sensors
 from orchestration.importers.ga4 import import_ga4
 from orchestration.importers.shopify import import_shopify
 from orchestration.run import problems, run_days
@@ -237,6 +239,57 @@ def test_shopify_export_with_a_renamed_column_is_refused(tmp_path: Path) -> None
         "names are case-sensitive)"
     )
     assert not (tmp_path / "landing").exists()
+
+
+# --- daily operation: a Dagster asset and sensor per configured importer --------------------
+
+
+def test_no_importer_configured_adds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SHOP_IMPORT_GA4_DIR", "SHOP_IMPORT_ACCESS_LOG_DIR", "SHOP_IMPORT_SHOPIFY_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    assert (importer_assets(), importer_jobs(), importer_sensors()) == ([], [], [])
+
+
+def test_ga4_asset_lands_what_the_command_lands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_IMPORT_GA4_DIR", str(FIXTURES / "ga4"))
+    monkeypatch.setenv("SHOP_LANDING_DIR", str(tmp_path / "by_asset"))
+    assets = importer_assets()
+    assert [a.key.to_user_string() for a in assets] == ["importers/ga4"]
+    (job,) = importer_jobs()
+    assert job.name == "import_ga4"
+    result = materialize(assets)
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("importers__ga4")
+    metadata = {k: v.value for k, v in materialization.metadata.items() if k != "report"}
+    assert metadata == {
+        "rows_read": 20, "rows_written": 16, "rows_not_imported": 3, "landing_files": 3,
+    }  # fmt: skip
+    command = ["ga4", "--input", str(FIXTURES / "ga4"), "--landing", str(tmp_path / "by_hand")]
+    assert main(command) == 0
+    by_asset = landed_files(tmp_path / "by_asset")
+    assert len(by_asset) == 3 and by_asset == landed_files(tmp_path / "by_hand")
+
+
+def test_ga4_sensor_requests_the_files_that_arrived(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(FIXTURES / "ga4" / "events_20250610.json", exports)
+    monkeypatch.setenv("SHOP_IMPORT_GA4_DIR", str(exports))
+    (watch,) = importer_sensors()
+    context = build_sensor_context()
+    first = watch(context)
+    assert first.run_key.startswith("ga4-")
+    files = first.run_config["ops"]["importers__ga4"]["config"]["files"]
+    assert files == [str(exports / "events_20250610.json")]
+    assert isinstance(watch(build_sensor_context(cursor=context.cursor)), SkipReason)
+    shutil.copy(FIXTURES / "ga4" / "events_20250611.json", exports)
+    second = watch(build_sensor_context(cursor=context.cursor))
+    files = second.run_config["ops"]["importers__ga4"]["config"]["files"]
+    assert files == [str(exports / "events_20250611.json")]  # only the new day's file
 
 
 # --- the whole pipeline on what the importers landed -----------------------------------------
