@@ -457,6 +457,11 @@ def semantic_doc(layer: Layer, header: str) -> str:
         "their slices. Metrics not named after an indicator are the measures ratios "
         "divide, and the derived sides of ratios (`roi_numerator`).",
         "",
+        "The catalog defines days, ISO weeks and months (monthly marts: months only, their "
+        "time dimension is a month). MetricFlow also answers quarters and years by the "
+        "same rule; for the monthly snapshots (`customer_rfm`, `customer_lifetime`) that "
+        "mixes the snapshots of several months, where the indicator would take the last.",
+        "",
         "## Indicators MetricFlow answers",
         "",
         "| Indicator | Name | Metric type | Semantic model |",
@@ -467,6 +472,30 @@ def semantic_doc(layer: Layer, header: str) -> str:
         f"{types[code]} | {semantic_model_name(by_code[code]['source_model'])} |"
         for code in layer.codes
     ]
+    lines += [
+        "",
+        "## Inputs of the ratios",
+        "",
+        "The metrics ratios divide that are not indicators themselves: a measure of a "
+        "semantic model, or arithmetic of them (a derived metric).",
+        "",
+        "| Metric | Semantic model | Is | Used in |",
+        "| --- | --- | --- | --- |",
+    ]
+    measures = {measure.name: measure for measure in layer.measures.values()}
+    for metric in layer.metrics:
+        if metric["name"] in by_code:
+            continue
+        if metric["type"] == "simple":
+            measure = measures[metric["name"]]
+            model, what = measure.term.model, f"{measure.term.agg}({measure.term.expr})"
+            used = ", ".join(dict.fromkeys(measure.uses))
+        else:
+            code, _, role = metric["name"].rpartition("_")
+            model, what = by_code[code]["source_model"], metric["type_params"]["expr"]
+            used = f"the {role} of {code}"
+        cell = what.replace("|", "\\|")
+        lines.append(f"| `{metric['name']}` | {semantic_model_name(model)} | `{cell}` | {used} |")
     lines += [
         "",
         "## Indicators MetricFlow cannot express",

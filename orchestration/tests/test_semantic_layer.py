@@ -1,18 +1,19 @@
-"""The semantic layer (MetricFlow) answers the headline indicators from the published file.
+"""The semantic layer (MetricFlow) answers every indicator it can express from the
+published file, with the indicator layer's values.
 
 A small shop is built and published (35 days from 1 June: a full month and a partial one;
 the session's ``june_shop``). The dbt project is parsed with the ``published`` target
-into a temporary target directory, and the ``mf`` command line queries every metric named
-after an indicator of seed indicator_catalog at day, week and month grain against the
-published, read-only ``current.duckdb``. Each value must equal the shop-wide row of
-``marts.fct_indicator_values`` of the same indicator and period: exactly for sums and
-counts, to 1e-9 relative for ratios (which MetricFlow computes as sum over sum per period,
-like the indicator layer).
+into a temporary target directory, and MetricFlow (one process, its engine reused for
+every query) answers every metric generated from the indicator catalog
+(``orchestration/semantic_layer.py``): shop-wide at day, week and month grain, and by each
+of its slices monthly, against the published, read-only ``current.duckdb``. Each value
+must equal the row of ``marts.fct_indicator_values`` of the same indicator, period and
+slice: exactly for sums, counts and percentiles, to 1e-9 relative for ratios (a quotient of
+two sums in floating point, which MetricFlow computes per period like the indicator layer).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -23,35 +24,50 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.indicator_catalog import load_catalog
+from orchestration.semantic_layer import (
+    Layer,
+    Term,
+    build,
+    dimension_slices,
+    parse,
+    semantic_model_name,
+)
 from orchestration.settings import PROJECT_ROOT
 from orchestration.tests.conftest import JUNE_SHOP_DAYS
 from orchestration.tests.warehouse import query
 
 GRAINS = ("day", "week", "month")
-MF = Path(sys.executable).parent / "mf"
 DBT = Path(sys.executable).parent / "dbt"
-#: The headline indicators the semantic layer must answer (seed indicator_catalog codes).
-HEADLINE = {
-    "page_views",
-    "unique_visitors",
-    "visits",
-    "bounce_rate",
-    "order_conversion_rate",
-    "valid_orders",
-    "gmv",
-    "net_sales",
-    "aov",
-    "gross_margin",
-    "return_rate",
-    "new_customers",
-    "marketing_cost",
-    "roi",
-}
+#: Runs MetricFlow queries ([metrics, group by] pairs, JSON on stdin) with one engine, the
+#: mf command's own configuration (DBT_PROJECT_DIR, DBT_PROFILES_DIR), and writes each
+#: answer's columns and rows (values as text, null as null) as JSON to the file argv[1].
+MF_RUNNER = """
+import json, sys
+from dbt_metricflow.cli.cli_configuration import CLIConfiguration
+from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+config = CLIConfiguration()
+config.setup(configure_file_logging=False)
+answers = []
+for metrics, group_by in json.load(sys.stdin):
+    table = config.mf.query(
+        MetricFlowQueryRequest.create(metric_names=metrics, group_by_names=group_by)
+    ).result_df
+    rows = [[None if value is None else str(value) for value in row] for row in table.rows]
+    answers.append({"columns": list(table.column_names), "rows": rows})
+with open(sys.argv[1], "w") as file:
+    json.dump(answers, file)
+"""
 
 
 @pytest.fixture(scope="module")
 def published(june_shop: Path) -> Path:
     return june_shop
+
+
+@pytest.fixture(scope="module")
+def layer() -> Layer:
+    return build(load_catalog())
 
 
 @pytest.fixture(scope="module")
@@ -86,44 +102,94 @@ def semantic_manifest(project: Path) -> dict:
     return json.loads((project / "target" / "semantic_manifest.json").read_text())
 
 
-def catalog(published: Path) -> dict[str, str]:
-    """indicator_code → aggregation (sum, distinct, ratio, ...) from the published catalog."""
-    rows = query(
-        published / "current.duckdb",
-        "select indicator_code, aggregation from reference.indicator_catalog",
-    )
-    return dict(rows)
-
-
-def mf_query(project: Path, env: dict[str, str], metrics: list[str], grain: str) -> list[dict]:
-    """Rows of ``mf query --metrics ... --group-by metric_time__<grain> --csv``."""
-    output = project / f"{grain}.csv"
+def mf_queries(
+    project: Path, env: dict[str, str], queries: list[tuple[list[str], list[str]]]
+) -> list[list[dict]]:
+    """MetricFlow's answer to each (metrics, group by) query: rows as {column: text}."""
+    output = project / "answers.json"
     result = subprocess.run(
-        [
-            MF,
-            "query",
-            "--metrics",
-            ",".join(metrics),
-            "--group-by",
-            f"metric_time__{grain}",
-            "--order",
-            f"metric_time__{grain}",
-            "--csv",
-            output,
-        ],
+        [sys.executable, "-c", MF_RUNNER, output],
+        input=json.dumps(queries),
         env=env,
         cwd=project,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert result.returncode == 0 and output.exists(), result.stdout + result.stderr
-    with output.open(newline="") as file:
-        return list(csv.DictReader(file))
+    return [
+        [dict(zip(answer["columns"], row, strict=True)) for row in answer["rows"]]
+        for answer in json.loads(output.read_text())
+    ]
 
 
-def test_every_semantic_element_is_documented_and_ratios_are_ratio_metrics(
-    published: Path, semantic_project: tuple[Path, dict[str, str]]
+def total_queries(layer: Layer) -> list[tuple[list[str], list[str]]]:
+    """Per grain, the metrics with a shop-wide value the catalog defines at that grain."""
+    entries = [e for e in layer.catalog if e["code"] in layer.parsed and e.get("has_total", True)]
+    return [
+        ([e["code"] for e in entries if grain in e["grains"]], [f"metric_time__{grain}"])
+        for grain in GRAINS
+    ]
+
+
+def slice_queries(layer: Layer) -> list[tuple[list[str], list[str]]]:
+    """Per semantic model and dimension, monthly, the metrics sliced by it."""
+    by_dimension: dict[tuple[str, str], list[str]] = {}
+    for entry in layer.catalog:
+        if entry["code"] in layer.parsed:
+            for name, _ in dimension_slices(entry):
+                key = (semantic_model_name(entry["source_model"]), name)
+                by_dimension.setdefault(key, []).append(entry["code"])
+    return [
+        (codes, ["metric_time__month", f"{model}__{name}"])
+        for (model, name), codes in by_dimension.items()
+    ]
+
+
+@pytest.fixture(scope="module")
+def answers(
+    published: Path, layer: Layer, semantic_project: tuple[Path, dict[str, str]]
+) -> list[list[dict]]:
+    """MetricFlow's answers to total_queries then slice_queries, in one process; the
+    published file is read, never written."""
+    project, env = semantic_project
+    version = (published / "current.duckdb").resolve()
+    before = hashlib.sha256(version.read_bytes()).hexdigest()
+    rows = mf_queries(project, env, total_queries(layer) + slice_queries(layer))
+    assert hashlib.sha256(version.read_bytes()).hexdigest() == before
+    return rows
+
+
+def indicator_values(published: Path, grain: str, dimension: str, codes: list[str]) -> dict:
+    """(code, period_start, slice value) → value of fct_indicator_values, where not null."""
+    return {
+        (code, str(period), slice_value): value
+        for code, period, slice_value, value in query(
+            published / "current.duckdb",
+            "select indicator_code, period_start, slice_value, indicator_value "
+            "from marts.fct_indicator_values "
+            "where grain = ? and slice_dimension = ? and indicator_value is not null "
+            f"and indicator_code in ({', '.join('?' * len(codes))})",
+            [grain, dimension, *codes],
+        )
+    }
+
+
+def mismatches(layer: Layer, answered: dict, expected: dict) -> dict:
+    aggregation = {entry["code"]: entry["aggregation"] for entry in layer.catalog}
+    return {
+        key: (value, expected[key])
+        for key, value in answered.items()
+        if not (
+            math.isclose(value, expected[key], rel_tol=1e-9, abs_tol=0.0)
+            if aggregation[key[0]] == "ratio"
+            else value == expected[key]
+        )
+    }
+
+
+def test_every_expressible_indicator_is_a_documented_metric_of_its_kind(
+    layer: Layer, semantic_project: tuple[Path, dict[str, str]]
 ) -> None:
     project, _ = semantic_project
     manifest = semantic_manifest(project)
@@ -141,14 +207,16 @@ def test_every_semantic_element_is_documented_and_ratios_are_ratio_metrics(
     assert undocumented == []
 
     types = {metric["name"]: metric["type"] for metric in manifest["metrics"]}
-    aggregations = catalog(published)
-    assert HEADLINE - (types.keys() & aggregations.keys()) == set()
-    wrong_type = {
-        name: kind
-        for name, kind in types.items()
-        if name in aggregations and (kind == "ratio") != (aggregations[name] == "ratio")
+    catalog = {entry["code"]: entry for entry in layer.catalog}
+    # every indicator is a metric or left out with its reason, never both
+    assert set(layer.codes) | set(layer.left_out) == catalog.keys()
+    assert set(layer.codes) <= types.keys()
+    assert set(layer.left_out) & types.keys() == set()
+    kinds = {code: types[code] for code in layer.codes}
+    assert kinds == {
+        code: "ratio" if catalog[code]["aggregation"] == "ratio" else "simple"
+        for code in layer.codes
     }
-    assert wrong_type == {}
     (spine,) = manifest["project_configuration"]["time_spines"]
     assert spine["node_relation"]["alias"] == "dim_date"
     assert spine["primary_column"] == {"name": "date_day", "time_granularity": "day"}
@@ -156,52 +224,101 @@ def test_every_semantic_element_is_documented_and_ratios_are_ratio_metrics(
 
 @pytest.mark.parametrize("grain", GRAINS)
 def test_metrics_equal_the_indicator_values_of_every_period(
-    grain: str, published: Path, semantic_project: tuple[Path, dict[str, str]]
+    grain: str, published: Path, layer: Layer, answers: list[list[dict]]
 ) -> None:
-    project, env = semantic_project
-    aggregations = catalog(published)
-    metrics = sorted(
-        metric["name"]
-        for metric in semantic_manifest(project)["metrics"]
-        if metric["name"] in aggregations
-    )
-    version = (published / "current.duckdb").resolve()
-    before = hashlib.sha256(version.read_bytes()).hexdigest()
-
-    rows = mf_query(project, env, metrics, grain)
-
-    assert hashlib.sha256(version.read_bytes()).hexdigest() == before
+    metrics, (time_column,) = total_queries(layer)[GRAINS.index(grain)]
+    rows = answers[GRAINS.index(grain)]
     assert rows, f"MetricFlow returned no rows at {grain} grain"
-    time_column = f"metric_time__{grain}"
     answered = {
-        (metric, row[time_column][:10]): float(row[metric])
+        (metric, row[time_column][:10], "all"): float(row[metric])
         for row in rows
         for metric in metrics
-        if row[metric] != ""
+        if row[metric] is not None
     }
-    expected = {
-        (code, str(period)): value
-        for code, period, value in query(
-            published / "current.duckdb",
-            "select indicator_code, period_start, indicator_value "
-            "from marts.fct_indicator_values "
-            "where grain = ? and slice_dimension = 'all' and indicator_value is not null "
-            f"and indicator_code in ({', '.join('?' * len(metrics))})",
-            [grain, *metrics],
-        )
-    }
-    periods = {period for _, period in expected}
+    expected = indicator_values(published, grain, "all", metrics)
+    periods = {period for _, period, _ in expected}
     # every period of the indicator layer, each with a value for every metric it has one for
     assert {row[time_column][:10] for row in rows} == periods
     assert len(periods) >= {"day": JUNE_SHOP_DAYS, "week": 5, "month": 2}[grain]
+    assert {code for code, _, _ in expected} == set(metrics)
     assert answered.keys() == expected.keys()
-    mismatches = {
-        key: (value, expected[key])
-        for key, value in answered.items()
-        if not (
-            math.isclose(value, expected[key], rel_tol=1e-9, abs_tol=0.0)
-            if aggregations[key[0]] == "ratio"
-            else value == expected[key]
-        )
-    }
-    assert mismatches == {}
+    assert mismatches(layer, answered, expected) == {}
+
+
+def test_metrics_by_each_slice_equal_the_monthly_indicator_values(
+    published: Path, layer: Layer, answers: list[list[dict]]
+) -> None:
+    slices = slice_queries(layer)
+    compared, wrong = set(), {}
+    for (metrics, (time_column, dimension)), rows in zip(
+        slices, answers[len(GRAINS) :], strict=True
+    ):
+        name = dimension.partition("__")[2]
+        answered = {
+            (metric, row[time_column][:10], row[dimension]): float(row[metric])
+            for row in rows
+            for metric in metrics
+            if row[metric] is not None
+        }
+        expected = indicator_values(published, "month", name, metrics)
+        assert answered.keys() == expected.keys(), dimension
+        wrong |= mismatches(layer, answered, expected)
+        compared |= {code for code, _, _ in expected}
+    assert wrong == {}
+    # every metric without a shop-wide value is compared by a slice
+    without_total = {e["code"] for e in layer.catalog if not e.get("has_total", True)}
+    assert without_total & set(layer.codes) <= compared
+
+
+def test_catalog_expressions_become_measures_and_their_arithmetic() -> None:
+    assert parse("fct_x", "sum(a) - sum(case when t = 'p' then b else 0 end)") == (
+        [Term("fct_x", "sum", "a"), Term("fct_x", "sum", "case when t = 'p' then b else 0 end")],
+        "{0} - {1}",
+    )
+    assert parse("fct_x", "sum(s) * 1.0 / count(distinct d)") == (
+        [Term("fct_x", "sum", "s"), Term("fct_x", "count_distinct", "d")],
+        "{0} * 1.0 / {1}",
+    )
+    assert parse("fct_x", "count(*)") == ([Term("fct_x", "count", "1")], "{0}")
+    assert parse("fct_x", "percentile_cont(0.95) within group (order by ms)") == (
+        [Term("fct_x", "percentile", "ms", 0.95)],
+        "{0}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "grains", "reason"),
+    [
+        ("sum(a)", "sum(sum(a)) over (partition by {period_start})", None, "window"),
+        ("count(distinct case when d < {period_start} then c end)", None, None, "start of"),
+        ("avg(a)", None, None, "avg() is not a measure"),
+        ("sum(a)", "sum(b)", ["day"], "defined for day only"),
+        ("sum(a) || 'x'", None, None, "not arithmetic of aggregates"),
+    ],
+)
+def test_an_indicator_metricflow_cannot_express_is_left_out_with_the_reason(
+    numerator: str, denominator: str | None, grains: list[str] | None, reason: str
+) -> None:
+    entry = {
+        "code": "x", "name_en": "X", "name_zh": "X", "definition": "X.", "unit": "count",
+        "aggregation": "ratio" if denominator else "sum", "source_model": "fct_x",
+        "date_column": "d", "numerator": numerator, "grains": grains or ["day", "week", "month"],
+    }  # fmt: skip
+    if denominator:
+        entry["denominator"] = denominator
+    layer = build([entry])
+    assert layer.codes == [] and layer.metrics == []
+    assert reason in layer.left_out["x"]
+
+
+def test_the_catalog_indicators_metricflow_cannot_express(layer: Layer) -> None:
+    # by hand from the catalog: shares of the period's total (a window), cohort logic on
+    # the period's start, and the two concentration indicators defined per day only
+    assert layer.left_out.keys() == {
+        "category_sku_share", "category_sales_share", "attribute_sales_share",
+        "warehouse_backlog_share", "payment_method_share", "delivery_method_share",
+        "rfm_segment", "repeat_purchase_rate", "returning_customers",
+        "returning_customer_share", "category_sku_concentration", "category_sku_hhi",
+    }  # fmt: skip
+    documented = (PROJECT_ROOT / "docs" / "semantic_layer.md").read_text(encoding="utf-8")
+    assert all(f"| `{code}` |" in documented for code in layer.left_out)
