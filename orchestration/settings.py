@@ -146,6 +146,17 @@ VARIABLES: tuple[Variable, ...] = (
         "Python",
     ),
     Variable(
+        "SHOP_INCIDENT_WEBHOOK", None,
+        "a URL that receives, by HTTP POST, one JSON document per new incident after each "
+        "successful publish (docs/incidents.md; none: no webhook)", "Python",
+    ),
+    Variable(
+        "SHOP_INCIDENT_COMMAND", None,
+        "a command line run once per new incident after each successful publish, the "
+        "incident's JSON document on its standard input (e-mail, chat; none: no command)",
+        "Python",
+    ),
+    Variable(
         WINDOW_START, None,
         "set by the orchestration for dbt: the run's first export day (none: a full build)",
         "dbt macros",
@@ -250,6 +261,16 @@ def postgres() -> dict[str, str | int | None]:
         "bi_role": _get("SHOP_PG_BI_ROLE") or "shop_bi",
         "bi_password": _get("SHOP_PG_BI_PASSWORD"),
     }
+
+
+def incident_webhook() -> str | None:
+    """Where new incidents are posted as JSON (``SHOP_INCIDENT_WEBHOOK``), if anywhere."""
+    return _get("SHOP_INCIDENT_WEBHOOK")
+
+
+def incident_command() -> str | None:
+    """The command run per new incident, its JSON on stdin (``SHOP_INCIDENT_COMMAND``)."""
+    return _get("SHOP_INCIDENT_COMMAND")
 
 
 def log_dir() -> Path:

@@ -18,7 +18,8 @@ from dagster import (
 
 from orchestration import settings
 from orchestration.ingest.assets import WAREHOUSE_POOL
-from orchestration.publish.publisher import publish, published_dir
+from orchestration.publish.notify import publish_and_notify
+from orchestration.publish.publisher import published_dir
 from orchestration.transform.assets import DBT_PROJECT
 
 
@@ -68,7 +69,7 @@ def publish_asset(partitions: PartitionsDefinition, marts: Iterable[AssetKey]) -
     )
     def _publish(context: AssetExecutionContext) -> MaterializeResult:
         outcomes = run_check_outcomes(context)
-        publication = publish(
+        publication, notified = publish_and_notify(
             settings.warehouse_path(),
             published_dir(),
             run_id=context.run_id,
@@ -76,6 +77,7 @@ def publish_asset(partitions: PartitionsDefinition, marts: Iterable[AssetKey]) -
             day_columns=day_columns(),
         )
         context.log.info(publication.summary())
+        (context.log.warning if notified.failures else context.log.info)(notified.summary())
         return MaterializeResult(
             metadata={
                 "version": publication.version,
