@@ -37,7 +37,7 @@ incidents as (
                 then 'critical'
             else 'warning'
         end as severity,
-        sum(
+        cast(sum(
             case
                 when
                     indicator_code = root_indicator_code
@@ -46,7 +46,7 @@ incidents as (
                     then 0
                 else 1
             end
-        ) as explained_alert_count
+        ) as integer) as explained_alert_count
     from alerts
     group by incident_id, root_indicator_code, root_slice_dimension, root_slice_value
 
@@ -109,7 +109,7 @@ impacts as (
 
     select
         incidents.incident_id,
-        sum(coalesce(sliced.shortfall, shop_wide.shortfall)) as impact_amount
+        round(sum(coalesce(sliced.shortfall, shop_wide.shortfall)), 2) as impact_amount
     from incidents
     inner join net_sales as shop_wide
         on
