@@ -89,6 +89,7 @@ sources: $(STAMP)
 	$(PY) -m orchestration.contract.dbt_codegen
 	$(PY) -m orchestration.indicator_catalog
 	$(PY) -m orchestration.indicator_docs
+	$(PY) -m orchestration.settings
 
 # dbt docs of the demo warehouse (built by make run when missing), on 127.0.0.1 only.
 docs: $(STAMP)

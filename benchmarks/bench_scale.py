@@ -38,6 +38,7 @@ from pathlib import Path
 import duckdb
 from bench_simulator_ingest import HERE, measure
 
+from orchestration import settings
 from orchestration.contract import CONTRACT_PATH
 from orchestration.ingest import ingest
 from orchestration.ingest.loader import SALT_TABLE
@@ -231,8 +232,8 @@ def limit_proxy(warehouse: Path) -> dict:
     try:
         # DuckDB as the dbt profile sets it: the same memory cap and threads
         con.execute("set TimeZone = 'UTC'")
-        con.execute(f"set memory_limit = '{os.environ.get('SHOP_DUCKDB_MEMORY', '7GB')}'")
-        con.execute(f"set threads = {int(os.environ.get('SHOP_DUCKDB_THREADS', '2'))}")
+        con.execute(f"set memory_limit = '{settings.duckdb_memory_limit()}'")
+        con.execute(f"set threads = {settings.duckdb_threads()}")
         started = time.perf_counter()
         con.execute(PROXY_SQL.read_text())
         wall = time.perf_counter() - started
@@ -345,7 +346,8 @@ def bench_scale(
     # the window as the orchestration passes it (in the environment: partial parsing holds)
     os.environ.update(SHOP_WINDOW_START=str(new_day), SHOP_WINDOW_END=str(new_day))
     result["daily_refresh"] = {"ingest_s": round(load, 1), **build(target)}
-    del os.environ["SHOP_WINDOW_START"], os.environ["SHOP_WINDOW_END"]
+    for name in (settings.WINDOW_START, settings.WINDOW_END):
+        os.environ.pop(name)
     result["warehouse_mb"] = round(warehouse.stat().st_size / 2**20, 1)
     full = result["full_build"]["wall_s"]
     result["ratios"] = {

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from zoneinfo import ZoneInfo
 
 from dagster import DailyPartitionsDefinition, TimeWindow
 
 from orchestration.contract import load_contract
-
-
-def first_day() -> str:
-    """First export day the warehouse knows (``SHOP_FIRST_DAY``, YYYY-MM-DD)."""
-    return os.environ.get("SHOP_FIRST_DAY", "2025-01-01")
+from orchestration.settings import first_day
 
 
 def shop_today() -> dt.date:

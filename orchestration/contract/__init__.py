@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -19,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 import yaml
+
+from orchestration import settings
 
 CONTRACT_PATH = Path(__file__).with_name("raw_contract.yml")
 #: The demo shop's settings; ``SHOP_SETTINGS_FILE`` names another shop's.
@@ -211,8 +212,7 @@ class ShopSettings:
 
 def shop_settings_path() -> Path:
     """The settings file of the shop the pipeline runs for (``SHOP_SETTINGS_FILE``)."""
-    value = os.environ.get("SHOP_SETTINGS_FILE")
-    return Path(value).resolve() if value else SHOP_SETTINGS_PATH
+    return settings.shop_settings_path(SHOP_SETTINGS_PATH)
 
 
 #: The keys of a settings file.

@@ -39,7 +39,6 @@ A failed rule names the rows (or days) that break it in its message (``Rule.deta
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,7 +53,7 @@ from orchestration.contract import (
     load_contract,
     load_shop,
 )
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT, shop_opened_on
 
 #: Largest plausible money amount on one row (CNY).
 ABSURD_AMOUNT = 10_000_000
@@ -88,11 +87,6 @@ def closed_days_file() -> Path:
 FRESHNESS_HOURS = 24
 #: Largest share of a traffic table's daily records dated outside their export day.
 OFF_DAY_SHARE = 0.05
-
-
-def shop_opened_on() -> dt.date:
-    """No record can happen before the shop opened (``SHOP_OPENED_ON``)."""
-    return dt.date.fromisoformat(os.environ.get("SHOP_OPENED_ON", "2020-01-01"))
 
 
 #: How many rows that break a rule are shown to the operator.

@@ -38,6 +38,7 @@ import psycopg2
 from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 
+from orchestration import settings
 from orchestration.contract import RAW_SCHEMA
 from orchestration.ingest.loader import COPIED_TABLES
 from orchestration.publish.publisher import CURRENT, PRIVATE_SCHEMAS, published_dir
@@ -85,18 +86,10 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        password = os.environ.get("SHOP_PG_PASSWORD")
-        if not password:
+        values = settings.postgres()
+        if not values["password"]:
             raise ServingError("SHOP_PG_PASSWORD is not set: the serving database needs it")
-        return cls(
-            host=os.environ.get("SHOP_PG_HOST", "127.0.0.1"),
-            port=int(os.environ.get("SHOP_PG_PORT", "5432")),
-            database=os.environ.get("SHOP_PG_DATABASE", "shop"),
-            user=os.environ.get("SHOP_PG_USER", "shop_owner"),
-            password=password,
-            bi_role=os.environ.get("SHOP_PG_BI_ROLE", "shop_bi"),
-            bi_password=os.environ.get("SHOP_PG_BI_PASSWORD") or None,
-        )
+        return cls(**values)
 
     def connect(self, *, as_bi: bool = False, database: str | None = None) -> Connection:
         user, password = (self.bi_role, self.bi_password) if as_bi else (self.user, self.password)

@@ -113,7 +113,7 @@ def run_window(context: AssetExecutionContext) -> Iterator[None]:
     """The run's shop-local days in the environment of its dbt invocations (macro
     run_window), not as --vars: changed vars make dbt parse the whole project again, a
     changed environment read only at execution does not."""
-    names = ("SHOP_WINDOW_START", "SHOP_WINDOW_END")
+    names = (settings.WINDOW_START, settings.WINDOW_END)
     if context.has_partition_key_range:
         days = window_days(context.partition_time_window)
         os.environ.update(zip(names, (str(days[0]), str(days[-1])), strict=True))
@@ -148,11 +148,11 @@ def scoped_tests(run_id: str) -> Iterator[None]:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(run_id)
     if earlier not in (None, run_id):
-        os.environ["SHOP_TEST_EVERY_ROW"] = "1"
+        os.environ[settings.TEST_EVERY_ROW] = "1"
     try:
         yield
     finally:
-        os.environ.pop("SHOP_TEST_EVERY_ROW", None)
+        os.environ.pop(settings.TEST_EVERY_ROW, None)
 
 
 def keep_partial_parse(invocation_target: Path) -> None:
