@@ -21,8 +21,9 @@ from pathlib import Path
 import yaml
 
 FULL_GRAINS = ["day", "week", "month"]
-#: Aggregate functions a measure can be, with the MetricFlow aggregation each becomes.
-FUNCTIONS = {"sum": "sum", "count": "count", "min": "min", "max": "max"}
+#: The aggregate functions a measure can be besides count(distinct …) and percentile_cont
+#: (MetricFlow's aggregation of the same name).
+FUNCTIONS = ("sum", "count", "min", "max")
 _CALL = re.compile(r"\b(sum|count|min|max|avg|percentile_cont|percentile_disc)\s*\(", re.I)
 _PERCENTILE = re.compile(
     r"percentile_cont\s*\(\s*([0-9.]+)\s*\)\s*within\s+group\s*\(\s*order\s+by\s+", re.I
@@ -72,12 +73,12 @@ def _term(model: str, call: str) -> Term:
     if _CALL.search(inner):
         raise NotExpressible(f"an aggregate of an aggregate ({call})")
     if function not in FUNCTIONS:
-        raise NotExpressible(f"{function}() is not a measure MetricFlow re-aggregates exactly")
+        raise NotExpressible(f"{function}() is not one of the measures generated {FUNCTIONS}")
     if function == "count" and inner.lower().startswith("distinct "):
         return Term(model, "count_distinct", inner[len("distinct ") :].strip())
     if function == "count" and inner == "*":
         return Term(model, "count", "1")
-    return Term(model, FUNCTIONS[function], inner)
+    return Term(model, function, inner)
 
 
 def parse(model: str, expression: str) -> tuple[list[Term], str]:
@@ -90,8 +91,9 @@ def parse(model: str, expression: str) -> tuple[list[Term], str]:
         )
     if "{period_start}" in expression:
         raise NotExpressible(
-            "compares each row with the start of its period (who was new or returning "
-            "then): MetricFlow evaluates a measure's rows without the period they fall in"
+            "compares each row with the start of its period (a customer new, returning "
+            "or repeating as of the period): MetricFlow evaluates a measure's rows "
+            "without the period they fall in"
         )
     terms: list[Term] = []
     template, position = "", 0
@@ -238,10 +240,12 @@ def _description(entry: dict) -> str:
     )
 
 
-def _side(layer: Layer, entry: dict, role: str, defined: set[str]) -> tuple[str, list[dict]]:
+def _side(
+    layer: Layer, entry: dict, role: str, defined: set[str], name: str = ""
+) -> tuple[str, list[dict]]:
     """The metric a side (numerator or denominator) of an indicator is: its measure's
-    simple metric, or a derived metric ``<code>_<role>`` over several; the metrics to add
-    for it (those not in ``defined``, which it extends)."""
+    simple metric, or a derived metric (``name``, by default ``<code>_<role>``) over
+    several; the metrics to add for it (those not in ``defined``, which it extends)."""
     terms, template = entry["parts"][role]
     measures = list(dict.fromkeys(layer.measures[term].name for term in terms))
     added = [
@@ -249,7 +253,8 @@ def _side(layer: Layer, entry: dict, role: str, defined: set[str]) -> tuple[str,
             "name": name,
             "label": name.replace("_", " ").capitalize(),
             "description": f"Measure {name} of semantic model "
-            f"{semantic_model_name(entry['source_model'])} as a metric, an input of ratios.",
+            f"{semantic_model_name(entry['source_model'])} as a metric, an input of "
+            "the indicators' ratios.",
             "type": "simple",
             "type_params": {"measure": name},
         }
@@ -259,7 +264,7 @@ def _side(layer: Layer, entry: dict, role: str, defined: set[str]) -> tuple[str,
     defined.update(measures)
     if template == "{0}":
         return measures[0], added
-    name = f"{entry['code']}_{role}"
+    name = name or f"{entry['code']}_{role}"
     defined.add(name)
     expr = template.format(*(layer.measures[term].name for term in terms))
     added.append(
@@ -295,8 +300,10 @@ def _metrics(layer: Layer, entries: list[dict]) -> list[dict]:
                 "type": "ratio",
                 "type_params": {"numerator": numerator, "denominator": denominator},
             }
-        else:
-            raise ValueError(f"{entry['code']}: arithmetic of measures without a denominator")
+        else:  # arithmetic of measures: the derived metric is the indicator
+            _, added = _side(layer, entry, "numerator", defined, name=entry["code"])
+            inputs += added[:-1]
+            metric |= {key: added[-1][key] for key in ("type", "type_params")}
         indicators.append(metric)
     return indicators + inputs
 

@@ -212,11 +212,15 @@ def test_every_expressible_indicator_is_a_documented_metric_of_its_kind(
     assert set(layer.codes) | set(layer.left_out) == catalog.keys()
     assert set(layer.codes) <= types.keys()
     assert set(layer.left_out) & types.keys() == set()
-    kinds = {code: types[code] for code in layer.codes}
-    assert kinds == {
-        code: "ratio" if catalog[code]["aggregation"] == "ratio" else "simple"
+    # a ratio is a ratio metric (never a quotient of daily values); the rest one measure
+    # (or, were the catalog to have one, arithmetic of measures: a derived metric)
+    wrong = {
+        code: types[code]
         for code in layer.codes
+        if (types[code] == "ratio") != (catalog[code]["aggregation"] == "ratio")
+        or types[code] not in ("ratio", "simple", "derived")
     }
+    assert wrong == {}
     (spine,) = manifest["project_configuration"]["time_spines"]
     assert spine["node_relation"]["alias"] == "dim_date"
     assert spine["primary_column"] == {"name": "date_day", "time_granularity": "day"}
@@ -291,7 +295,7 @@ def test_catalog_expressions_become_measures_and_their_arithmetic() -> None:
     [
         ("sum(a)", "sum(sum(a)) over (partition by {period_start})", None, "window"),
         ("count(distinct case when d < {period_start} then c end)", None, None, "start of"),
-        ("avg(a)", None, None, "avg() is not a measure"),
+        ("avg(a)", None, None, "avg() is not one of the measures"),
         ("sum(a)", "sum(b)", ["day"], "defined for day only"),
         ("sum(a) || 'x'", None, None, "not arithmetic of aggregates"),
     ],
@@ -322,3 +326,35 @@ def test_the_catalog_indicators_metricflow_cannot_express(layer: Layer) -> None:
     }  # fmt: skip
     documented = (PROJECT_ROOT / "docs" / "semantic_layer.md").read_text(encoding="utf-8")
     assert all(f"| `{code}` |" in documented for code in layer.left_out)
+
+
+def test_a_ratio_divides_metrics_and_arithmetic_of_measures_is_a_derived_metric() -> None:
+    common = {
+        "name_en": "X", "name_zh": "X", "definition": "X.", "unit": "CNY",
+        "source_model": "fct_x", "date_column": "d", "grains": ["day", "week", "month"],
+    }  # fmt: skip
+    layer = build(
+        [
+            {**common, "code": "net", "aggregation": "sum", "numerator": "sum(a) - sum(b)"},
+            {
+                **common,
+                "code": "per_row",
+                "aggregation": "ratio",
+                "numerator": "sum(a)",
+                "denominator": "count(*)",
+            },
+        ]
+    )
+    shapes = {m["name"]: (m["type"], m["type_params"]) for m in layer.metrics}
+    assert shapes == {
+        "net": ("derived", {"expr": "a - b", "metrics": [{"name": "a"}, {"name": "b"}]}),
+        "per_row": ("ratio", {"numerator": "a", "denominator": "x_rows"}),
+        "a": ("simple", {"measure": "a"}),
+        "b": ("simple", {"measure": "b"}),
+        "x_rows": ("simple", {"measure": "x_rows"}),
+    }
+    assert {m.name: (m.term.agg, m.term.expr) for m in layer.measures.values()} == {
+        "a": ("sum", "a"),
+        "b": ("sum", "b"),
+        "x_rows": ("count", "1"),
+    }
