@@ -16,7 +16,7 @@ from orchestration.contract import Table, load_contract
 from orchestration.ingest.loader import (
     connect,
     ensure_raw_schema,
-    load_partition,
+    load_partitions,
     refused_partitions,
 )
 from orchestration.partitions import window_days
@@ -46,11 +46,12 @@ def raw_asset(table: Table, partitions: PartitionsDefinition) -> AssetsDefinitio
         con = connect(settings.warehouse_path())
         try:
             ensure_raw_schema(con)
-            results = [
-                load_partition(con, landing, table, day)
-                for day in days
-                if table.landing_dir(landing, day).is_dir()
-            ]
+            results = load_partitions(
+                con,
+                landing,
+                table,
+                [day for day in days if table.landing_dir(landing, day).is_dir()],
+            )
         finally:
             con.close()
         # folders dated outside the days a shop exports: in no run's days, so named in each

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from orchestration import settings
 from orchestration.contract import RAW_SCHEMA, Table, load_contract
@@ -125,8 +126,16 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
                 [RAW_SCHEMA, table.name],
             ).fetchall()
         ]
+        optional = [c for c in table.columns if c.optional]
+        for column in optional:
+            if column.name not in existing:  # new to the contract: null in rows loaded before
+                con.execute(
+                    f"alter table {RAW_SCHEMA}.{table.name} "
+                    f'add column "{column.name}" {column.warehouse_type}'
+                )
+        names = {column.name for column in optional}
         expected = [*table.column_names, *METADATA_COLUMNS]
-        if existing != expected:
+        if [n for n in existing if n not in names] != [n for n in expected if n not in names]:
             raise RuntimeError(
                 f"{RAW_SCHEMA}.{table.name} has columns {existing} but the contract now says "
                 f"{expected}: migrate the raw table before loading"
@@ -185,6 +194,11 @@ def _last_loaded_fingerprint(
     return found[0][0] if found else None
 
 
+#: Rows of the partitions written together in one transaction at most (their checked files
+#: are held in memory until then).
+BATCH_ROWS = 2_000_000
+
+
 def load_partition(
     con: duckdb.DuckDBPyConnection,
     landing_root: Path,
@@ -195,8 +209,62 @@ def load_partition(
     loaded_at: dt.datetime | None = None,
 ) -> PartitionResult:
     """Load (or reload) one day of one table; see the module docstring for the guarantees."""
+    (result,) = load_partitions(con, landing_root, table, [day], force=force, loaded_at=loaded_at)
+    return result
+
+
+def load_partitions(
+    con: duckdb.DuckDBPyConnection,
+    landing_root: Path,
+    table: Table,
+    days: Iterable[dt.date],
+    *,
+    force: bool = False,
+    loaded_at: dt.datetime | None = None,
+) -> list[PartitionResult]:
+    """Load (or reload) days of one table, one result per day. Each partition's files are
+    checked on their own (a rejected partition changes nothing, the others load); the
+    accepted ones are written together, up to BATCH_ROWS rows in one transaction: one delete
+    of their days and their files inserted, so a table's days cost one pass over it, not
+    one each."""
     landing_root = Path(landing_root)
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    results: list[PartitionResult] = []
+    pending: list[_Checked] = []
+    for day in days:
+        checked = _check_partition(con, landing_root, table, day, force, loaded_at)
+        if isinstance(checked, PartitionResult):
+            results.append(checked)
+            continue
+        results.append(checked.result)
+        pending.append(checked)
+        if sum(item.result.rows for item in pending) >= BATCH_ROWS:
+            _write_partitions(con, table, pending, loaded_at)
+            pending = []
+    if pending:
+        _write_partitions(con, table, pending, loaded_at)
+    return results
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A partition whose files passed the contract, not written yet."""
+
+    result: PartitionResult
+    fingerprint: str
+    batches: list[pa.Table]
+
+
+def _check_partition(
+    con: duckdb.DuckDBPyConnection,
+    landing_root: Path,
+    table: Table,
+    day: dt.date,
+    force: bool,
+    loaded_at: dt.datetime,
+) -> PartitionResult | _Checked:
+    """A partition's files read and checked: a rejected (logged) or unchanged result, or the
+    checked files to write."""
     files = partition_files(table.landing_dir(landing_root, day))
     names = tuple(str(path.relative_to(landing_root)) for path in files)
     fingerprint = _fingerprint(files, landing_root)
@@ -227,29 +295,39 @@ def load_partition(
         )
         _log(con, result, fingerprint, loaded_at)
         return result
+    rows = sum(batch.num_rows for batch in batches)
+    return _Checked(
+        PartitionResult(table.name, day, "loaded", rows=rows, files=names), fingerprint, batches
+    )
 
+
+def _write_partitions(
+    con: duckdb.DuckDBPyConnection, table: Table, checked: list[_Checked], loaded_at: dt.datetime
+) -> None:
+    """Replace the rows of the checked partitions' days with their files, in one transaction."""
     columns = ", ".join([*(f'"{name}"' for name in table.column_names), *METADATA_COLUMNS])
-    rows = 0
     con.begin()
     try:
-        con.execute(f"delete from {RAW_SCHEMA}.{table.name} where _partition_date = ?", [day])
-        for batch, name in zip(batches, names, strict=True):
-            con.register("landing_batch", batch)
-            con.execute(
-                f"insert into {RAW_SCHEMA}.{table.name} ({columns}) "
-                "select *, ?::date, ?, ?::timestamp from landing_batch",
-                [day, name, loaded_at],
-            )
-            con.unregister("landing_batch")
-            rows += batch.num_rows
-        result = PartitionResult(table.name, day, "loaded", rows=rows, files=names)
-        _log(con, result, fingerprint, loaded_at)
-        mark_loaded(con, table.name, day, loaded_at)
+        con.execute(
+            f"delete from {RAW_SCHEMA}.{table.name} "
+            "where list_contains(?::date[], _partition_date)",
+            [[item.result.day for item in checked]],
+        )
+        for item in checked:
+            for batch, name in zip(item.batches, item.result.files, strict=True):
+                con.register("landing_batch", batch)
+                con.execute(
+                    f"insert into {RAW_SCHEMA}.{table.name} ({columns}) "
+                    "select *, ?::date, ?, ?::timestamp from landing_batch",
+                    [item.result.day, name, loaded_at],
+                )
+                con.unregister("landing_batch")
+            _log(con, item.result, item.fingerprint, loaded_at)
+            mark_loaded(con, table.name, item.result.day, loaded_at)
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return result
 
 
 def _partition_days(landing_root: Path, table: Table) -> list[dt.date]:
@@ -324,12 +402,14 @@ def ingest(
         for table in load_contract().tables:
             if wanted and table.name not in wanted:
                 continue
-            for day in landed_days(landing_root, table):
-                if (start and day < start) or (end and day > end):
-                    continue
-                report.results.append(
-                    load_partition(con, landing_root, table, day, force=force, loaded_at=loaded_at)
-                )
+            days = [
+                day
+                for day in landed_days(landing_root, table)
+                if not (start and day < start) and not (end and day > end)
+            ]
+            report.results += load_partitions(
+                con, landing_root, table, days, force=force, loaded_at=loaded_at
+            )
     finally:
         con.close()
     return report
