@@ -21,10 +21,6 @@ from dagster import (
     schedule,
     sensor,
 )
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
 from orchestration import settings
 from orchestration.contract import load_contract
@@ -34,12 +30,16 @@ from orchestration.partitions import daily_partitions, first_day
 from orchestration.settings import late_data_lookback_days
 
 REFRESH_JOB = "refresh_warehouse"
+#: The run tags of a single run over a range of partitions, as Dagster documents them for
+#: run requests (its own constants live in a private module).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
     """Run tags asking for every shop-local day from first to last (inclusive)."""
     first = max(first, dt.date.fromisoformat(first_day()))
-    return {ASSET_PARTITION_RANGE_START_TAG: str(first), ASSET_PARTITION_RANGE_END_TAG: str(last)}
+    return {RANGE_START_TAG: str(first), RANGE_END_TAG: str(last)}
 
 
 def refresh_job():

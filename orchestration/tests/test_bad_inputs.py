@@ -30,16 +30,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from dagster import DagsterEventType, build_sensor_context
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
+from dagster import DagsterEventType, PartitionKeyRange, RunRequest, build_sensor_context
 
 import orchestration.run
 from orchestration.contract import load_contract
 from orchestration.contract.landing import write_landing_file
-from orchestration.jobs import _landing_fingerprints, landing_files
+from orchestration.jobs import _landing_fingerprints, landing_files, range_tags
 from orchestration.run import problems, run_days
 from orchestration.settings import PROJECT_ROOT
 from orchestration.tests.damage import (
@@ -658,11 +654,17 @@ def sensor_runs(seen: dict[str, str]) -> list[tuple[dt.date, dt.date]]:
     requests = landing_files(build_sensor_context(cursor=json.dumps(seen)))
     return [
         (
-            dt.date.fromisoformat(request.tags[ASSET_PARTITION_RANGE_START_TAG]),
-            dt.date.fromisoformat(request.tags[ASSET_PARTITION_RANGE_END_TAG]),
+            dt.date.fromisoformat(request.partition_key_range.start),
+            dt.date.fromisoformat(request.partition_key_range.end),
         )
         for request in requests
     ]
+
+
+def test_a_run_request_over_days_is_a_partition_range_to_dagster() -> None:
+    request = RunRequest(tags=range_tags(dt.date(2025, 6, 3), dt.date(2025, 6, 9)))
+    assert request.partition_key_range == PartitionKeyRange("2025-06-03", "2025-06-09")
+    assert RunRequest(tags={}).partition_key_range is None
 
 
 def test_a_refused_day_is_quarantined_until_the_shop_redelivers_it(
