@@ -91,6 +91,9 @@ class Column:
     sign: str | None = None
     # the largest value a number may take (a rate's 1), checked with the sign
     maximum: float | None = None
+    # a delivered file may leave the column out (a shop whose system has no such field):
+    # its rows load with nulls; any other column missing from a file is refused
+    optional: bool = False
 
     @property
     def sign_rule(self) -> str | None:
@@ -288,7 +291,7 @@ class Contract:
 
 
 def _column(raw: dict) -> Column:
-    return Column(
+    column = Column(
         name=raw["name"],
         type=raw["type"],
         description=raw["description"],
@@ -303,7 +306,11 @@ def _column(raw: dict) -> Column:
         multiline=bool(raw.get("multiline", False)),
         sign=raw.get("sign"),
         maximum=raw.get("maximum"),
+        optional=bool(raw.get("optional", False)),
     )
+    if column.optional and not column.nullable:
+        raise ValueError(f"column {column.name}: an optional column is nullable (loads as null)")
+    return column
 
 
 def _with_shop_values(column: Column, shop: ShopSettings) -> Column:
