@@ -60,7 +60,7 @@ def report(database: Path) -> str:
     return "\n".join(
         [
             warehouse_summary(database),
-            indicator_report(database, shown_alerts=5),
+            indicator_report(database, shown_alerts=3),
             f"published version {current_version(published_dir())} at "
             f"{published_dir() / 'current.duckdb'} (read-only for analysts and BI tools)",
         ]
