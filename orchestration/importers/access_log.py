@@ -4,9 +4,10 @@
 The combined format is documented by nginx (https://nginx.org/en/docs/http/ngx_http_log_module.html,
 ``log_format combined '$remote_addr - $remote_user [$time_local] "$request" $status
 $body_bytes_sent "$http_referer" "$http_user_agent"'``) and Apache
-(https://httpd.apache.org/docs/2.4/logs.html, "Combined Log Format"). DuckDB reads the
-lines (gzip included) and splits them with one regular expression; a line of another
-format refuses its whole file, naming the line.
+(https://httpd.apache.org/docs/2.4/logs.html, "Combined Log Format"). DuckDB's CSV reader
+splits the lines (gzip included) at their spaces and quotes, and the fields are checked
+against the format; a line of another format refuses its whole file, naming the line
+(``LINE_PATTERN``, the format as one regular expression, finds it).
 
 A request is a page view when it is a GET answered 2xx or 3xx, its user agent is not a bot
 or crawler (the crawlerdetect library, maintained with the public lists of crawler user
@@ -49,16 +50,28 @@ def _site_url() -> str:
     return project["vars"]["shop_site_url"].rstrip("/")
 
 
-def _lines(path: Path) -> str:
-    quoted = str(path).replace("'", "''")
+#: The fields of a combined-format line read as space-separated values with quotes: the time
+#: ``[10/Jun/2025:13:55:36 -0700]`` is two of them.
+FIELDS = (
+    "address", "identity", "user", "time", "zone", "request", "status", "bytes", "referrer",
+    "agent", "seconds",
+)  # fmt: skip
+
+
+def _fields(path: Path) -> str:
+    """DuckDB's CSV reader on the log (gzip included): a line's fields split at its spaces,
+    quoted ones whole (a backslash escapes a quote); a line it cannot split so is kept in
+    ``reject_errors``; a missing request time is null."""
+    columns = ", ".join(f"'{name}': 'VARCHAR'" for name in FIELDS)
     return (
-        f"read_csv('{quoted}', columns = {{'line': 'VARCHAR'}}, header = false, "
-        "delim = '\\0', quote = '', escape = '', auto_detect = false, "
-        "compression = 'auto', null_padding = false, strict_mode = false)"
+        f"read_csv({sql_literal(str(path))}, columns = {{{columns}}}, header = false, "
+        "delim = ' ', quote = '\"', escape = '\\', auto_detect = false, "
+        "compression = 'auto', null_padding = true, allow_quoted_nulls = false, "
+        "strict_mode = true, store_rejects = true)"
     )
 
 
-def _first_bad_line(path: Path) -> tuple[int, str]:
+def _first_bad_line(path: Path) -> tuple[int | None, str]:
     """The number and text of the first line of ``path`` that is not a combined-format
     line (read again in Python on the refusal path only, for its line number)."""
     import gzip
@@ -70,64 +83,38 @@ def _first_bad_line(path: Path) -> tuple[int, str]:
         for number, line in enumerate(file, 1):
             if line.strip() and not pattern.match(line.rstrip("\n")):
                 return number, line.rstrip("\n")
-    return 0, ""
+    return None, ""
 
 
 def _parsed(path: Path) -> str:
-    """Every non-blank line of ``path`` with its fields ('' in every field of a line that is
-    not a combined-format line). A line without a backslash and with its six quotes where
-    the format has them is split at them (its pieces checked against ``LINE_PATTERN``'s
-    parts); any other line (escaped quotes, quotes in an unquoted field) is matched by
-    ``LINE_PATTERN`` itself."""
-    fields = ["address", "time", "request", "status", "bytes", "referrer", "agent", "seconds"]
-    head = r"^\S+ \S+ \S+ \[[^\]]+\] $"
-    middle = r"^ \d{3} \S+ $"
-    tail = r"^(?: \d+(?:\.\d+)?)?\s*$"
-    split = """{
-        'address': words[1],
-        'time': substr(quoted[1], length(words[1]) + length(words[2]) + length(words[3]) + 5,
-            length(quoted[1]) - length(words[1]) - length(words[2]) - length(words[3]) - 6),
-        'request': quoted[2],
-        'status': split_part(quoted[3], ' ', 2),
-        'bytes': split_part(quoted[3], ' ', 3),
-        'referrer': quoted[4],
-        'agent': quoted[6],
-        'seconds': trim(quoted[7])
-    }"""
+    """Every line of ``path`` that DuckDB could split, with its fields and whether they are
+    a combined-format line's (``is_line``)."""
+    key = ", ".join(FIELDS)
     return f"""
-    with lines as (
-        select line, string_split(line, '"') as quoted
-        from {_lines(path)} where trim(line) <> ''
-    ),
-    pieces as (
+    with fields as (
         select
-            line, quoted, string_split(quoted[1], ' ') as words,
-            not contains(line, '\\') and len(quoted) = 7 and quoted[5] = ' '
-                and regexp_matches(quoted[1], {sql_literal(head)})
-                and regexp_matches(quoted[3], {sql_literal(middle)})
-                and regexp_matches(quoted[7], {sql_literal(tail)}) as is_plain
-        from lines
-    ),
-    parsed as (
-        select
-            line,
-            case
-                when is_plain then {split}
-                else regexp_extract(line, {sql_literal(LINE_PATTERN)}, {fields})
-            end as f
-        from pieces
+            *,
+            try_strptime(substr(time, 2) || ' ' || rtrim(zone, ']'), '%d/%b/%Y:%H:%M:%S %z')
+                as event_at
+        from {_fields(path)}
     )
     select
-        line,
-        f.address as address,
-        f.time as time,
-        split_part(f.request, ' ', 1) as method,
-        split_part(f.request, ' ', 2) as target,
-        try_cast(f.status as integer) as status,
-        nullif(f.referrer, '-') as referrer,
-        f.agent as agent,
-        f.seconds as seconds
-    from parsed
+        address,
+        event_at,
+        split_part(request, ' ', 1) as method,
+        split_part(request, ' ', 2) as target,
+        try_cast(status as integer) as status,
+        nullif(referrer, '-') as referrer,
+        agent,
+        seconds,
+        md5(concat_ws('\x1f', {key})) as line_key,
+        hash({key}) as line_hash,
+        starts_with(time, '[') and ends_with(zone, ']') and event_at is not null
+            and identity is not null and user is not null and request is not null
+            and regexp_full_match(status, '[0-9]{{3}}') and bytes is not null
+            and referrer is not null and agent is not null
+            and (seconds is null or try_cast(seconds as double) >= 0) as is_line
+    from fields
     """
 
 
@@ -179,7 +166,9 @@ def _import_file(
     table = load_contract().table("web", "events")
     con.execute(f"create temporary table parsed as {_parsed(path)}")
     rows_read, bad = con.execute(
-        "select count(*), count(*) filter (where address = '') from parsed"
+        "select count(*) + (select count(distinct line) from reject_errors), "
+        "count(*) filter (where not is_line) + (select count(distinct line) from reject_errors) "
+        "from parsed"
     ).fetchone()
     if bad:
         number, text = _first_bad_line(path)
@@ -226,12 +215,7 @@ def _import_file(
         "group by refusal order by refusal"
     ).fetchall()
     con.execute("""create temporary table pages as
-        select
-            * exclude (line, refusal),
-            md5(line) as line_key,
-            hash(line) as line_hash,
-            1 as copy
-        from judged where refusal is null""")
+        select * exclude (is_line, refusal), 1 as copy from judged where refusal is null""")
     con.execute("drop view judged")
     con.execute("drop table parsed")
     # the same line twice: two page views, numbered (the copies are alike)
@@ -248,7 +232,7 @@ def _import_file(
         with contract as (
             select
                 line_key || '-' || copy as event_id,
-                strptime(time, '%d/%b/%Y:%H:%M:%S %z') as event_at,
+                event_at,
                 md5(address || ' ' || agent) as visitor_id,
                 null::varchar as customer_id,
                 'page_view' as event_type,
