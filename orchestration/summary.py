@@ -1,5 +1,6 @@
 """A short, printable account of a warehouse file: what was built, and the indicator report
-(the catalog's headline indicators, alerts, indicators not available)."""
+(the open incidents first, then the catalog's headline indicators, alerts, indicators not
+available)."""
 
 from __future__ import annotations
 
@@ -48,9 +49,34 @@ def warehouse_summary(database: Path) -> str:
         con.close()
 
 
+def incident_lines(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:
+    """The open incidents (marts.fct_indicator_incidents: their last day is the latest day),
+    costliest first: severity, summary, estimated impact in net sales and the first
+    sentence of the root's runbook; then how many incidents the last 30 days had."""
+    incidents = con.execute(
+        """
+        select severity, summary, impact_amount, runbook, is_open
+        from marts.fct_indicator_incidents
+        where last_day > (select max(last_day) - 30 from marts.fct_indicator_incidents)
+        order by impact_rank
+        """
+    ).fetchall()
+    open_incidents = [incident for incident in incidents if incident[-1]]
+    lines = [
+        f"open incidents: {len(open_incidents)} ({len(incidents)} in the last 30 days; "
+        "impact = net sales below their baseline)"
+    ]
+    for severity, summary, impact, runbook, _ in open_incidents[:shown]:
+        shown_impact = "n/a" if impact is None else _format(impact)
+        lines.append(f"  {severity:<8} {summary} — impact {shown_impact}")
+        lines.append(f"           → {runbook.split('. ')[0].rstrip('.')}.")
+    return lines
+
+
 def indicator_report(database: Path, shown_alerts: int = 8) -> str:
-    """The last day, the last complete ISO week and the last complete month of the headline
-    indicators with their change against the period before, then the alerts of the last
+    """The open incidents (:func:`incident_lines`), then the last day, the last complete
+    ISO week and the last complete month of the headline indicators with their change
+    against the period before (a provisional value marked *), then the alerts of the last
     seven days (open: those of the last day) with the first sentence of their runbook."""
     con = duckdb.connect(str(database), read_only=True)
     try:
@@ -71,7 +97,8 @@ def indicator_report(database: Path, shown_alerts: int = 8) -> str:
         for grain, period in periods:
             rows = con.execute(
                 """
-                select c.indicator_code, c.name_zh, c.unit, v.indicator_value, p.indicator_value
+                select c.indicator_code, c.name_zh, c.unit, v.indicator_value, p.indicator_value,
+                       v.is_provisional
                 from reference.indicator_catalog as c
                 inner join marts.fct_indicator_values as v
                     on v.indicator_code = c.indicator_code and v.grain = ?
@@ -82,14 +109,16 @@ def indicator_report(database: Path, shown_alerts: int = 8) -> str:
                 """,
                 [grain, period],
             ).fetchall()
-            for code, name, unit, value, previous in rows:
+            for code, name, unit, value, previous, provisional in rows:
                 change = f"{value / previous - 1:+.1%}" if value is not None and previous else "n/a"
                 shown = _format(value if unit != "count" else int(value or 0))
                 names[code] = name
-                values[code, grain] = f"{shown:>14} {change:>7}"
-        # one line per headline indicator: its last day, week and month
+                values[code, grain] = f"{shown:>14}{'*' if provisional else ' '}{change:>7}"
+        # the open incidents, then one line per headline indicator: its last day, week, month
         lines = [
-            "indicator report (shop-wide; change against the previous period):",
+            *incident_lines(con),
+            "indicator report (shop-wide; change against the previous period; * provisional: "
+            "late returns, refunds or deliveries can still change it):",
             f"  {'':<24} {'':<12}"
             + "".join(f"  {grain + ' ' + str(period):>22}" for grain, period in periods),
         ]

@@ -48,6 +48,12 @@ PINNED = {
     "marts.fct_indicator_decomposition": (288, "2805308491129752562952"),
     "marts.indicator_availability": (93, "856259442878880636746"),
 }
+#: Columns added since, left out of the hashes.
+LATER_COLUMNS = (
+    "is_provisional", "spread", "alert_sensitivity", "volume_share", "contribution", "why",
+    "root_indicator_code", "root_slice_dimension", "root_slice_value", "incident_first_day",
+    "incident_id",
+)  # fmt: skip
 #: kpi_overview's columns then (grain and period, then its 20 headlines of that time) and
 #: their content hash.
 KPI_COLUMNS = (
@@ -162,7 +168,9 @@ def test_the_demo_shops_indicator_layer_is_unchanged(tmp_path: Path) -> None:
     content: the figures the post-hook wrote."""
     published_shop(tmp_path, SHOP_START, SHOP_DAYS)
     database = published_file(tmp_path)
-    hashes = table_hashes(database, ("marts",))
+    # columns that came later (a value's maturity, an alert's spread, why and incident):
+    # the pinned figures are those of the others
+    hashes = table_hashes(database, ("marts",), ignore=("_loaded_at", *LATER_COLUMNS))
     assert {name: tuple(hashes[name]) for name in PINNED} == PINNED
     types = dict(
         query(
