@@ -9,6 +9,7 @@ Readers open the *published* copy instead::
         current.duckdb -> versions/shop_v000007.duckdb   what readers open (a symlink)
         versions/shop_v000003.duckdb ... shop_v000007.duckdb   the newest ``keep`` versions
         publications.jsonl                 one line per publish and per rollback
+        notified_incidents.jsonl           incidents sent per channel (publish/notify.py)
         .publish.lock                      held while a publish or rollback runs
 
 Open it read-only: ``duckdb -readonly warehouse/published/current.duckdb`` (CLI),

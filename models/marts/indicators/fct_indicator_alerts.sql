@@ -82,31 +82,14 @@ shop_wide as (
 
 events as (
 
-    -- one per indicator and day that alerts, with its root slice
+    -- one per indicator and day that alerts, with its root slice: the best slice when the
+    -- shop-wide value does not alert or the slice explains at least half of it
     select
         indicator_events.indicator_code,
         indicator_events.period_start,
         indicator_events.upstream_codes,
-        case
-            when
-                best_slice.slice_dimension is null
-                or (
-                    shop_wide.indicator_code is not null
-                    and not coalesce(best_slice.contribution_harm >= 0.5 * shop_wide.harm, false)
-                )
-                then 'all'
-            else best_slice.slice_dimension
-        end as root_slice_dimension,
-        case
-            when
-                best_slice.slice_dimension is null
-                or (
-                    shop_wide.indicator_code is not null
-                    and not coalesce(best_slice.contribution_harm >= 0.5 * shop_wide.harm, false)
-                )
-                then 'all'
-            else best_slice.slice_value
-        end as root_slice_value
+        coalesce(best_slice.slice_dimension, 'all') as root_slice_dimension,
+        coalesce(best_slice.slice_value, 'all') as root_slice_value
     from (
         select distinct
             indicator_code,
@@ -114,15 +97,19 @@ events as (
             upstream_codes
         from alerts
     ) as indicator_events
+    left join shop_wide
+        on
+            indicator_events.indicator_code = shop_wide.indicator_code
+            and indicator_events.period_start = shop_wide.period_start
     left join ranked_slices as best_slice
         on
             indicator_events.indicator_code = best_slice.indicator_code
             and indicator_events.period_start = best_slice.period_start
             and best_slice.slice_rank = 1
-    left join shop_wide
-        on
-            indicator_events.indicator_code = shop_wide.indicator_code
-            and indicator_events.period_start = shop_wide.period_start
+            and (
+                shop_wide.indicator_code is null
+                or best_slice.contribution_harm >= 0.5 * shop_wide.harm
+            )
 
 ),
 
