@@ -2,9 +2,9 @@
 
 Read from dbt's manifest: only staging models call ``source()`` (the days a run touched are
 the staging model stg_pipeline__touched_days), and no model reads a model of a later layer
-(an intermediate model reading a mart, a staging model reading either). The orchestration
-builds the layers one after another (orchestration/transform/assets.py: LAYERS), so such an
-edge would read a table the run has not rebuilt yet. Tests (the reconciliations read raw)
+(an intermediate model reading a mart, a staging model reading either): such an edge would
+make a layer depend on a later one, and the layers could no longer be built, tested and
+read one after another. Tests (the reconciliations read raw)
 and seeds are outside the rule.
 """
 

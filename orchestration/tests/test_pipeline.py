@@ -40,7 +40,7 @@ from orchestration.tests.warehouse import (
     published_file,
     use_shop,
 )
-from orchestration.transform.assets import LAYERS, scoped_tests, untested_marker
+from orchestration.transform.assets import DBT_STEPS, scoped_tests, untested_marker
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +75,8 @@ def test_full_run_materializes_every_layer_and_publishes(pipeline_shop: Path) ->
 def test_a_run_after_one_whose_tests_did_not_all_pass_tests_every_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Run a's tests fail (its marker stays), so each layer of run b tests every row; once
-    b's last layer passes (the marker is removed), run c tests only its rebuilt days."""
+    """Run a's tests fail (its marker stays), so each dbt step of run b tests every row;
+    once b's last step passes (the marker is removed), run c tests only its rebuilt days."""
     monkeypatch.setenv("SHOP_WAREHOUSE_PATH", str(tmp_path / "shop.duckdb"))
     monkeypatch.delenv("SHOP_TEST_EVERY_ROW", raising=False)
 
@@ -84,10 +84,10 @@ def test_a_run_after_one_whose_tests_did_not_all_pass_tests_every_row(
         with scoped_tests(run_id):
             return os.environ.get("SHOP_TEST_EVERY_ROW") == "1"
 
-    assert [reads_every_row("a") for _ in LAYERS] == [False, False, False]
-    assert [reads_every_row("b") for _ in LAYERS] == [True, True, True]
+    assert [reads_every_row("a") for _ in DBT_STEPS] == [False, False]
+    assert [reads_every_row("b") for _ in DBT_STEPS] == [True, True]
     untested_marker().unlink()
-    assert [reads_every_row("c") for _ in LAYERS] == [False, False, False]
+    assert [reads_every_row("c") for _ in DBT_STEPS] == [False, False]
     assert "SHOP_TEST_EVERY_ROW" not in os.environ
 
 

@@ -1,13 +1,20 @@
-"""Dagster assets of the dbt project, one step per layer so the gates sit between them.
+"""Dagster assets of the dbt project: two ``dbt build`` steps, split by the mart gate.
 
-Each layer is its own ``dbt build`` (models and their tests): a failed staging test fails
-the staging step and Dagster skips the intermediate and mart steps; a failed mart test or
-check stops publish. dbt tests appear as asset checks. The partition's shop-local days are
+The raw gate (Great Expectations, blocking) sits before the first step. Within a step, dbt
+itself stops what depends on a failed test (``dbt build`` skips a failed test's children),
+and a failed test fails the step, so that nothing after it runs: no step needs to stop
+between the layers. The first step builds the seeds and every model the mart gate
+(orchestration/quality/mart_checks.py, blocking) does not guard; the second builds the
+models downstream of the checked mart (alerts, expected values, incidents, the KPI
+overview) once the gate has passed. Publish waits for both. Each step pays dbt's start and
+project load once (partial parsing kept warm, keep_partial_parse); dbt tests appear as
+asset checks. The partition's shop-local days are
 passed to dbt in the environment (``SHOP_WINDOW_START``, ``SHOP_WINDOW_END``) for the
 incremental models and the tests of the days they rebuild.
 """
 
 import contextlib
+import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping
@@ -63,12 +70,32 @@ def ensure_manifest() -> None:
         raise RuntimeError("dbt parse failed: see its output above")
 
 
-#: The dbt steps in build order: (name, dbt selection).
-LAYERS = (
-    ("staging", "path:models/staging resource_type:seed"),
-    ("intermediate", "path:models/intermediate"),
-    ("marts", "path:models/marts"),
-)
+#: The dbt steps in build order: every seed and model not guarded by the mart gate, then
+#: the models downstream of the mart it checks (the alerts and what reads them).
+DBT_STEPS = ("build", "alerts")
+EVERYTHING = "path:models resource_type:seed"
+
+
+def gated_models(checked: str) -> list[str]:
+    """The models downstream of a mart (by name), from the manifest."""
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    nodes = {node["name"]: unique_id for unique_id, node in manifest["nodes"].items()}
+    children, found = manifest["child_map"], set()
+    pending = list(children[nodes[checked]])
+    while pending:
+        unique_id = pending.pop()
+        if unique_id.startswith("model.") and unique_id not in found:
+            found.add(unique_id)
+            pending += children[unique_id]
+    return sorted(manifest["nodes"][unique_id]["name"] for unique_id in found)
+
+
+def step_selections() -> dict[str, tuple[str, str]]:
+    """Each dbt step's (select, exclude)."""
+    from orchestration.quality.mart_checks import CHECKED
+
+    gated = " ".join(gated_models(CHECKED))
+    return {"build": (EVERYTHING, gated), "alerts": (gated, "")}
 
 
 class ShopTranslator(DagsterDbtTranslator):
@@ -167,10 +194,11 @@ def keep_partial_parse(invocation_target: Path) -> None:
         os.replace(temporary, shared / PARTIAL_PARSE)
 
 
-def layer_assets(name: str, select: str) -> AssetsDefinition:
+def step_assets(name: str, select: str, exclude: str) -> AssetsDefinition:
     @dbt_assets(
         manifest=DBT_PROJECT.manifest_path,
         select=select,
+        exclude=exclude,
         name=f"dbt_{name}",
         dagster_dbt_translator=TRANSLATOR,
         partitions_def=daily_partitions(),
@@ -186,12 +214,13 @@ def layer_assets(name: str, select: str) -> AssetsDefinition:
             invocation = dbt.cli(arguments, context=context)
             yield from invocation.stream()
         keep_partial_parse(invocation.target_path)
-        if name == LAYERS[-1][0]:  # every layer's tests passed
+        if name == DBT_STEPS[-1]:  # every step's tests passed
             untested_marker().unlink(missing_ok=True)
 
     return _build
 
 
-def dbt_layer_assets() -> list[AssetsDefinition]:
+def dbt_step_assets() -> list[AssetsDefinition]:
     ensure_manifest()
-    return [layer_assets(name, select) for name, select in LAYERS]
+    selections = step_selections()
+    return [step_assets(name, *selections[name]) for name in DBT_STEPS]
