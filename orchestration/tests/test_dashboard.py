@@ -342,3 +342,22 @@ def test_a_missing_published_warehouse_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=re.escape(str(missing))):
         build_dashboard(published, site)
     assert not site.exists()
+
+
+def test_the_page_leads_with_every_open_incident(page: Page, database: Path) -> None:
+    """The open incidents come first, costliest first, each with its summary, its net sales
+    against the baseline and its root's runbook."""
+    incidents = query(
+        database,
+        "select incident_id, summary, impact_amount, runbook from marts.fct_indicator_incidents "
+        "where is_open order by impact_rank",
+    )
+    assert incidents, "the test shop should have open incidents to show"
+    section = page.dom.find("section", id="incidents")
+    assert section is page.dom.find("main").find("section")  # before the alerts and families
+    articles = section.find_all("article")
+    assert [article["data-incident"] for article in articles] == [row[0] for row in incidents]
+    for article, (_, summary, impact, runbook) in zip(articles, incidents, strict=True):
+        assert text_of(article.find("h3")) == " ".join(summary.split())
+        assert f"net sales {'-' if impact > 0 else '+'}¥{abs(impact):,.2f}" in text_of(article)
+        assert " ".join(runbook.split()) in text_of(article.find("p", class_="runbook"))

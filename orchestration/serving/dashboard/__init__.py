@@ -6,11 +6,14 @@
 The page reads only the published version (``<published_dir>/current.duckdb``, opened
 read-only) and shows, for a shop manager:
 
+* first the open incidents of ``marts.fct_indicator_incidents`` (one per cause, costliest
+  first) with their root, net sales against the baseline and the root's runbook;
 * the open alerts of ``marts.fct_indicator_alerts`` (those of the last loaded day) with their
   runbook;
 * the five indicator families of ``reference.indicator_catalog``, each with its headline
-  indicators at the latest complete day, ISO week and month, the change against the period
-  before and a trend chart, and a table of all its shop-wide indicators;
+  indicators at the latest complete day, ISO week and month (a provisional value marked
+  "provisional"), the change against the period before and a trend chart, and a table of
+  all its shop-wide indicators;
 * the driver decomposition of the last change of GMV, net sales and gross profit
   (``marts.fct_indicator_decomposition``).
 

@@ -85,6 +85,8 @@ class Figure:
     change: float | None
     change_kind: str
     note: str
+    #: late events (returns, refunds, receipts) can still change the value
+    provisional: bool = False
 
     @property
     def text(self) -> str:
@@ -144,8 +146,10 @@ def figure(
     period: Period,
     values: dict[tuple[str, str, dt.date], float | None],
     first_day: dt.date,
+    provisional: frozenset[tuple[str, str, dt.date]] = frozenset(),
 ) -> Figure:
-    value = values.get((indicator.code, period.grain, period.start))
+    key = (indicator.code, period.grain, period.start)
+    value = values.get(key)
     previous = values.get((indicator.code, period.grain, period.previous_start))
     kind = "points" if indicator.as_percent else "relative"
     change, note = None, ""
@@ -161,7 +165,7 @@ def figure(
         note = f"{period.previous_label} was zero"
     else:
         change = value / previous - 1
-    return Figure(indicator, period, value, previous, change, kind, note)
+    return Figure(indicator, period, value, previous, change, kind, note, key in provisional)
 
 
 def accepted_range(low: float | None, high: float | None, indicator: Indicator) -> str:

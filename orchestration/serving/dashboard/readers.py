@@ -34,7 +34,7 @@ def read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         raise ValueError("the published warehouse has no indicator values yet")
     catalog = _catalog(con)
     periods = _periods(con, first_day, last_day)
-    values = _shop_wide_values(con, min(period.previous_start for period in periods))
+    values, provisional = _shop_wide_values(con, min(period.previous_start for period in periods))
     alerted = _alerted_days(con, last_day - dt.timedelta(days=TREND_DAYS))
     needs = _unavailable(con)
     families = []
@@ -50,7 +50,10 @@ def read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             if indicator.family == code and indicator.code not in needs
         ]
         rows = [
-            (indicator, [figure(indicator, period, values, first_day) for period in periods])
+            (
+                indicator,
+                [figure(indicator, period, values, first_day, provisional) for period in periods],
+            )
             for indicator in members
             if indicator.has_total
         ]
@@ -81,6 +84,7 @@ def read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "last_day": last_day,
         "periods": periods,
         "publication": _publication(con),
+        "incidents": _open_incidents(con, by_code),
         "alerts": alerts,
         "alert_count": sum(len(group["alerts"]) for group in alerts),
         "families": families,
@@ -143,16 +147,48 @@ def _periods(con: duckdb.DuckDBPyConnection, first_day: dt.date, last_day: dt.da
 
 def _shop_wide_values(
     con: duckdb.DuckDBPyConnection, since: dt.date
-) -> dict[tuple[str, str, dt.date], float | None]:
+) -> tuple[dict[tuple[str, str, dt.date], float | None], frozenset[tuple[str, str, dt.date]]]:
+    """The shop-wide values since a day, and which of them are provisional."""
     rows = con.execute(
         """
-        select indicator_code, grain, period_start, indicator_value
+        select indicator_code, grain, period_start, indicator_value, is_provisional
         from marts.fct_indicator_values
         where slice_dimension = 'all' and period_start >= ?
         """,
         [since],
     ).fetchall()
-    return {(code, grain, start): value for code, grain, start, value in rows}
+    values = {(code, grain, start): value for code, grain, start, value, _ in rows}
+    provisional = frozenset((code, grain, start) for code, grain, start, _, p in rows if p)
+    return values, provisional
+
+
+def _open_incidents(
+    con: duckdb.DuckDBPyConnection, catalog: dict[str, Indicator]
+) -> list[dict[str, Any]]:
+    """The open incidents (marts.fct_indicator_incidents), costliest first, with their root
+    indicator, impact in money and runbook."""
+    columns = (
+        "incident_id", "root_indicator_code", "root_slice_dimension", "root_slice_value",
+        "first_day", "last_day", "severity", "impact_amount", "explained_alert_count",
+        "explained_indicators", "runbook", "summary",
+    )  # fmt: skip
+    rows = con.execute(
+        f"""
+        select {", ".join(columns)}
+        from marts.fct_indicator_incidents
+        where is_open
+        order by impact_rank
+        """
+    ).fetchall()
+    incidents = []
+    for row in rows:
+        incident = dict(zip(columns, row, strict=True))
+        incident["indicator"] = catalog[incident["root_indicator_code"]]
+        incident["impact_text"] = (
+            "—" if incident["impact_amount"] is None else signed_money(-incident["impact_amount"])
+        )
+        incidents.append(incident)
+    return incidents
 
 
 def _alerted_days(con: duckdb.DuckDBPyConnection, since: dt.date) -> set[tuple[str, dt.date]]:
