@@ -25,6 +25,7 @@ from orchestration.indicator_catalog import (
     load_catalog,
     part_model,
     source_models,
+    upstream_codes,
 )
 from orchestration.settings import PROJECT_ROOT
 from orchestration.tests.hashes import FLOATING, table_hashes
@@ -106,6 +107,14 @@ def test_the_catalog_has_every_indicator_once_with_its_family() -> None:
         ({"denominator": "sum(visits)"}, "a ratio has a denominator, and only a ratio"),
         ({"colour": "red"}, "indicator 'page_views': unknown keys colour"),
         ({"code": "unique_visitors"}, "'unique_visitors': defined twice"),
+        (
+            {"alert": {"rule": "same_weekday", "threshold": 0.3, "sensitivity": 0}},
+            "indicator 'page_views': alert sensitivity 0 is not a positive number",
+        ),
+        ({"maturity_days": -1}, "maturity_days -1 is not a whole number of days >= 0"),
+        ({"parent_codes": ["sales"]}, "indicator 'page_views': parent_codes ['sales'] are not"),
+        # site availability drives page views (the catalog): the way back closes a cycle
+        ({"parent_codes": ["site_availability"]}, "parent_codes lead back to the indicator"),
     ],
 )
 def test_a_wrong_entry_names_its_file_indicator_and_rule(
@@ -119,6 +128,20 @@ def test_a_wrong_entry_names_its_file_indicator_and_rule(
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CatalogError, match=message.replace("[", r"\[").replace("(", r"\(")):
         load_catalog(folder)
+
+
+def test_the_net_walked_upstream() -> None:
+    """upstream_codes: every indicator that drives net sales, directly or through others
+    (parent_codes), written out from the catalog's relations."""
+    upstream = upstream_codes(load_catalog())
+    assert upstream["net_sales"] == [
+        "aov", "gmv", "order_conversion_rate", "orders_placed", "page_views",
+        "payment_conversion_rate", "payments_succeeded", "site_availability",
+        "site_order_conversion_rate", "total_orders", "unique_visitors", "valid_orders",
+        "visits",
+    ]  # fmt: skip
+    assert upstream["order_to_receipt_h"] == ["delivery_h", "warehouse_processing_h"]
+    assert upstream["site_availability"] == []
 
 
 def test_compiled_indicator_models_show_their_sql_and_no_hook_writes_rows(
