@@ -18,7 +18,7 @@ from orchestration.simulator.columns import choice, join, labels, number_ids
 from orchestration.simulator.outbox import Outbox
 from orchestration.simulator.pools import Pool
 
-DEVICES = ("desktop", "mobile", "tablet", "app")
+DEVICES = ref.DEVICES
 DEVICE_WEIGHTS = (0.22, 0.55, 0.05, 0.18)
 
 PROVINCE_NAMES = [p[0] for p in ref.PROVINCES]

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from orchestration.simulator import reference as ref
+
 if TYPE_CHECKING:
     from orchestration.simulator.catalogue import Catalogue
 
@@ -191,19 +193,14 @@ class Incident:
 
     def check_target(self) -> None:
         """Raise ValueError when the target names nothing of the kind's."""
-        from orchestration.simulator.customers import DEVICES
-        from orchestration.simulator.market_monitoring import PROBE_LOCATIONS
-        from orchestration.simulator.marketing import AD_PLACEMENTS
-        from orchestration.simulator.reference import CARRIERS, CATEGORIES, WAREHOUSES
-
         targets = {
-            "warehouse_stall": [w.warehouse_id for w in WAREHOUSES],
-            "runaway_ad_cost": [a.code for a in AD_PLACEMENTS],
-            "category_stockout": [c.name for c in CATEGORIES],
-            "tracking_loss": list(DEVICES),
-            "checkout_failure": list(DEVICES),
-            "carrier_delay": [name for carriers in CARRIERS.values() for name, _ in carriers],
-            "site_slowdown": list(PROBE_LOCATIONS),
+            "warehouse_stall": [w.warehouse_id for w in ref.WAREHOUSES],
+            "runaway_ad_cost": [a.code for a in ref.AD_PLACEMENTS],
+            "category_stockout": [c.name for c in ref.CATEGORIES],
+            "tracking_loss": list(ref.DEVICES),
+            "checkout_failure": list(ref.DEVICES),
+            "carrier_delay": [name for carriers in ref.CARRIERS.values() for name, _ in carriers],
+            "site_slowdown": list(ref.PROBE_LOCATIONS),
         }.get(self.kind)
         if targets is not None and self.target not in targets:
             raise ValueError(
@@ -234,13 +231,11 @@ class Incident:
     def expected_root(self, catalogue: Catalogue, day: int) -> tuple[str, str, str]:
         """(indicator code, slice dimension, slice value) the incident is expected to move
         first, ``day`` being its simulated first day."""
-        from orchestration.simulator.catalogue import L1_NAMES
-
         spec = self.spec
         if spec.dimension == "all":
             return spec.indicator, "all", "all"
         if self.kind == "return_spike":
-            return spec.indicator, spec.dimension, L1_NAMES[catalogue.l1[self.sku()]]
+            return spec.indicator, spec.dimension, ref.CATEGORIES[catalogue.l1[self.sku()]].name
         return spec.indicator, spec.dimension, str(self.target)
 
     def expected_effect(self, catalogue: Catalogue, day: int) -> float:
@@ -271,9 +266,7 @@ def sku_share_of_category(catalogue: Catalogue, sku: int, day: int) -> float:
 
 def return_spike_cap(catalogue: Catalogue, sku: int, day: int) -> float:
     """The largest rise of its category's return rate a SKU can cause (all of it returned)."""
-    from orchestration.simulator.fulfilment import RETURN_RATE
-
-    rate = RETURN_RATE[catalogue.l1[sku]]
+    rate = ref.CATEGORIES[catalogue.l1[sku]].return_rate
     return sku_share_of_category(catalogue, sku, day) * (1 - rate) / rate
 
 

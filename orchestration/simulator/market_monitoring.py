@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orchestration.simulator import reference as ref
 from orchestration.simulator.catalogue import L1_NAMES
 from orchestration.simulator.clock import HOUR, MINUTE, stream
 from orchestration.simulator.columns import labels, number_ids
@@ -28,7 +29,7 @@ SHOP_SHARE_RANGE = (0.004, 0.015)  # realised shares come out a little higher (g
 RANKING_PROVIDERS = (("ChinaWebRank", 1800.0), ("iWebIndex", 2300.0))  # rank at scale 1
 
 PROBE_INTERVAL = 5 * MINUTE
-PROBE_LOCATIONS = ("北京", "上海", "广州")
+PROBE_LOCATIONS = ref.PROBE_LOCATIONS
 PROBE_PAGES = ("home", "category", "product", "checkout")
 #: Pages each location probes.
 LOCATION_PAGES = ((0, 2, 3), (0, 1, 2, 3), (0, 1, 2))

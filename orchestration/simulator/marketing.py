@@ -21,6 +21,11 @@ from orchestration.simulator.clock import HOUR, MINUTE, Clock, stream
 from orchestration.simulator.columns import Frame, labels, number_ids
 from orchestration.simulator.incidents import Incident
 from orchestration.simulator.outbox import Outbox
+from orchestration.simulator.reference import (
+    AD_PLACEMENTS,
+    PEAK_CONVERSION,
+    PROMOTION_CONVERSION,
+)
 
 
 @dataclass(frozen=True)
@@ -35,18 +40,6 @@ class PromotionPlan:
     peak_traffic: float  # ... and on the peak day
     budget: float  # CNY at scale 1
     coupons: tuple[tuple[int, int], ...]  # (minimum spend, amount off) in CNY
-
-
-@dataclass(frozen=True)
-class AdPlan:
-    key: str  # traffic source landing with this placement's code
-    name: str
-    code: str
-    channel: str
-    daily_budget: float  # CNY at scale 1
-    ctr: float
-    cpc: float | None  # cost per click (search) ...
-    cpm: float | None  # ... or per thousand impressions (social feeds)
 
 
 @dataclass(frozen=True)
@@ -120,20 +113,12 @@ PROMOTIONS = (
         coupons=((200, 20), (500, 60)),
     ),
 )
-AD_PLACEMENTS = (
-    AdPlan("brand", "百度品牌词", "bd-brand", "paid_search", 1100, 0.03, 1.0, None),
-    AdPlan("generic", "百度通用词", "bd-generic", "paid_search", 3200, 0.012, 2.0, None),
-    AdPlan("douyin", "抖音信息流", "dy-feed", "social", 4800, 0.008, None, 20.0),
-    AdPlan("weibo", "微博粉丝通", "wb-feed", "social", 1300, 0.006, None, 12.0),
-)
 PARTNERSHIPS = (
     PartnerPlan("fanli", "返利网", 0.05, 60_000),
     PartnerPlan("smzdm", "什么值得买", 0.03, 40_000, (7, 1, 0.04)),
     PartnerPlan("linktech", "领克特", 0.08, 20_000),
 )
 MAX_PEAK_TRAFFIC = max(plan.peak_traffic for plan in PROMOTIONS)
-PROMOTION_CONVERSION = 1.2
-PEAK_CONVERSION = 1.5
 WELCOME_COUPON = (99, 20)  # minimum spend, amount off (CNY), for new customers
 CREATION_LEAD_DAYS = {"promotion": 30, "ad_placement": 14, "partnership": 14}
 CALENDAR_MARGIN = 60  # days of calendar known before the start and after the end

@@ -295,3 +295,34 @@ CARRIERS: dict[str, tuple[tuple[str, float], ...]] = {
         ("中国邮政", 0.10),
     ),
 }
+
+
+#: Devices of visits and orders (the contract's web.events.device values).
+DEVICES = ("desktop", "mobile", "tablet", "app")
+
+#: Cities the site monitoring probes from.
+PROBE_LOCATIONS = ("北京", "上海", "广州")
+
+
+@dataclass(frozen=True)
+class AdPlan:
+    key: str  # traffic source landing with this placement's code
+    name: str
+    code: str
+    channel: str
+    daily_budget: float  # CNY at scale 1
+    ctr: float
+    cpc: float | None  # cost per click (search) ...
+    cpm: float | None  # ... or per thousand impressions (social feeds)
+
+
+AD_PLACEMENTS = (
+    AdPlan("brand", "百度品牌词", "bd-brand", "paid_search", 1100, 0.03, 1.0, None),
+    AdPlan("generic", "百度通用词", "bd-generic", "paid_search", 3200, 0.012, 2.0, None),
+    AdPlan("douyin", "抖音信息流", "dy-feed", "social", 4800, 0.008, None, 20.0),
+    AdPlan("weibo", "微博粉丝通", "wb-feed", "social", 1300, 0.006, None, 12.0),
+)
+
+#: Conversion lift of a promotion's days, and of its peak day.
+PROMOTION_CONVERSION = 1.2
+PEAK_CONVERSION = 1.5

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from orchestration.simulator.reference import PROMOTION_CONVERSION
+
 if TYPE_CHECKING:  # marketing imports the outbox, which imports the profiles
     from orchestration.simulator.marketing import Marketing
 
@@ -31,8 +33,6 @@ def _promotions(marketing: Marketing) -> list[dict]:
 
 def seasonal_demand(marketing: Marketing, day: int) -> float:
     """The seasonal shop's traffic on a simulated day relative to the demo shop's."""
-    from orchestration.simulator.marketing import PROMOTION_CONVERSION
-
     index = marketing.promotion(day)
     if index >= 0:
         # the promotion's own traffic and conversion already lift the day: the season
