@@ -58,6 +58,10 @@ FIELDS = (
 )  # fmt: skip
 
 
+#: A page view's fields that make its id (the md5 of them and a copy number): its line's.
+LINE_KEY = 'address, identity, "user", event_at, request, status, bytes, referrer, agent, seconds'
+
+
 def _fields(path: Path) -> str:
     """DuckDB's CSV reader on the log (gzip included): a line's fields split at its spaces,
     quoted ones whole (a backslash escapes a quote); a line it cannot split so is kept in
@@ -89,7 +93,6 @@ def _first_bad_line(path: Path) -> tuple[int | None, str]:
 def _parsed(path: Path) -> str:
     """Every line of ``path`` that DuckDB could split, with its fields and whether they are
     a combined-format line's (``is_line``)."""
-    key = ", ".join(FIELDS)
     return f"""
     with fields as (
         select
@@ -100,15 +103,17 @@ def _parsed(path: Path) -> str:
     )
     select
         address,
+        identity,
+        "user",
         event_at,
+        request,
         split_part(request, ' ', 1) as method,
         split_part(request, ' ', 2) as target,
         try_cast(status as integer) as status,
         nullif(referrer, '-') as referrer,
         agent,
         seconds,
-        md5(concat_ws('\x1f', {key})) as line_key,
-        hash({key}) as line_hash,
+        bytes,
         starts_with(time, '[') and ends_with(zone, ']') and event_at is not null
             and identity is not null and user is not null and request is not null
             and regexp_full_match(status, '[0-9]{{3}}') and bytes is not null
@@ -214,8 +219,13 @@ def _import_file(
         "select refusal, count(*) from judged where refusal is not null "
         "group by refusal order by refusal"
     ).fetchall()
-    con.execute("""create temporary table pages as
-        select * exclude (is_line, refusal), 1 as copy from judged where refusal is null""")
+    con.execute(f"""create temporary table pages as
+        select
+            * exclude (is_line, refusal),
+            md5(concat_ws('\x1f', {LINE_KEY})) as line_key,
+            hash({LINE_KEY}) as line_hash,
+            1 as copy
+        from judged where refusal is null""")
     con.execute("drop view judged")
     con.execute("drop table parsed")
     # the same line twice: two page views, numbered (the copies are alike)
