@@ -59,18 +59,16 @@ class Stage:
     failed: list[str] = field(default_factory=list)
     skipped: int = 0
     failed_checks: int = 0
-    files: int = 0
-    unchanged: int = 0
-    rows: int = 0
+    #: per ingest step: partitions loaded, partitions unchanged, rows loaded
+    loads: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     bar: tqdm | None = None
 
     def detail(self) -> str:
         parts = []
         if self.name == "ingest":
-            parts.append(
-                f"{self.files:,} partitions loaded ({self.rows:,} rows), "
-                f"{self.unchanged:,} unchanged"
-            )
+            loads = self.loads.values()
+            loaded, unchanged, rows = (sum(load[n] for load in loads) for n in range(3))
+            parts.append(f"{loaded:,} partitions loaded ({rows:,} rows), {unchanged:,} unchanged")
         elif self.steps > 1:
             parts.append(f"{self.steps} steps")
         if self.failed_checks:
@@ -138,10 +136,11 @@ class RunConsole:
         if kind == DagsterEventType.STEP_START and stage.started is None:
             self._start(stage)
         elif kind == DagsterEventType.ASSET_MATERIALIZATION and stage.name == "ingest":
+            # a step over several days materializes each day's partition with the same
+            # metadata: the step's figures once
             metadata = event.event_specific_data.materialization.metadata
-            stage.rows += _number(metadata.get("rows_loaded"))
-            stage.files += _number(metadata.get("partitions_loaded"))
-            stage.unchanged += _number(metadata.get("partitions_unchanged"))
+            names = ("partitions_loaded", "partitions_unchanged", "rows_loaded")
+            stage.loads[event.step_key] = tuple(_number(metadata.get(name)) for name in names)
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             stage.failed_checks += not event.event_specific_data.passed
         elif kind in (
