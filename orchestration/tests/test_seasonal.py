@@ -8,29 +8,30 @@ promotion's weeks left out), and the message names the table, the day, the obser
 expected rows (recounted here from the landing files) and how to tune the rule. The weeks
 after the peak pass, though they hold a third of the season's orders. With the shop's own
 settings, whose reference folder declares the day closed, the same history publishes, and
-the published monthly figures equal a recomputation from the landing files.
+the published monthly figures equal a recomputation from the landing files: GMV, net sales,
+total and valid orders, the return rate and net sales by level 1 category.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
-import subprocess
-import sys
-from collections import defaultdict
-from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import duckdb
 import pytest
 
-from orchestration.contract import load_contract
 from orchestration.run import problems, run_days
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
 from orchestration.simulator.profiles import get_profile
-from orchestration.tests.warehouse import read_landed, shop_environment, use_shop
+from orchestration.tests.warehouse import (
+    assert_equal_figures,
+    landing_figures,
+    monthly_values,
+    read_landed,
+    run_pipeline,
+    use_shop,
+)
 
 #: A Monday, an ordinary week, the 618 promotion (1–18 June), then 18 ordinary days (up to
 #: the market report of June, published on 5 July: market growth needs two months).
@@ -59,16 +60,7 @@ def seasonal_shop(tmp_path_factory: pytest.TempPathFactory):
         stopped = run_days(START, END)
     # nothing of a stopped build is published
     assert not (root / "published" / "current.duckdb").exists()
-    environment = shop_environment(root, START, SETTINGS)
-    published = subprocess.run(
-        [sys.executable, "-m", "orchestration.run"],
-        env=environment,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return root, stopped, published
+    return root, stopped, run_pipeline(root, START, SETTINGS)
 
 
 def orders_per_day(landing: Path) -> dict[dt.date, int]:
@@ -111,50 +103,19 @@ def test_a_full_build_stops_at_the_zero_order_day_naming_day_observed_and_expect
     assert f"raw.events on {ZERO_DAY}: " in events_line
 
 
-def gmv_and_valid_orders(landing: Path) -> tuple[dict, dict]:
-    """Per shop-local month of the order: GMV (items of orders that are not tests) and
-    valid orders (paid, not cancelled, neither test nor fraud), from the landing files."""
-    zone = ZoneInfo(load_contract().timezone)
-    paid = {
-        r["order_id"] for r in read_landed(landing, "shop", "payments") if r["status"] == "success"
-    }
-    cancelled = {r["order_id"] for r in read_landed(landing, "shop", "cancellations")}
-    gmv: dict[dt.date, Decimal] = defaultdict(Decimal)
-    valid: dict[dt.date, int] = defaultdict(int)
-    for order in read_landed(landing, "shop", "orders"):
-        month = order["placed_at"].astimezone(zone).date().replace(day=1)
-        if not order["is_test"]:
-            gmv[month] += Decimal(str(order["items_amount"]))
-        valid[month] += (
-            order["order_id"] in paid
-            and order["order_id"] not in cancelled
-            and not order["is_test"]
-            and not order["is_fraud"]
-        )
-    return dict(gmv), dict(valid)
-
-
 def test_declared_closed_the_day_passes_and_the_history_publishes(seasonal_shop) -> None:
     root, _, published = seasonal_shop
     closed = (SETTINGS.parent / "reference" / "closed_days.csv").read_text(encoding="utf-8")
     assert f"\n{ZERO_DAY}," in closed
     assert published.returncode == 0, published.stdout + published.stderr
-    con = duckdb.connect(str(root / "published" / "current.duckdb"), read_only=True)
-    try:
-        rows = con.execute(
-            "select indicator_code, period_start, indicator_value "
-            "from marts.fct_indicator_values where grain = 'month' and slice_dimension = 'all' "
-            "and indicator_code in ('gmv', 'valid_orders')"
-        ).fetchall()
-    finally:
-        con.close()
-    published_values = {(code, start): value for code, start, value in rows}
-    gmv, valid = gmv_and_valid_orders(root / "landing")
-    assert sorted(gmv) == [dt.date(2025, 5, 1), dt.date(2025, 6, 1), dt.date(2025, 7, 1)]
-    # the indicator layer holds doubles: the landing's exact sums, as doubles
-    assert {start: v for (code, start), v in published_values.items() if code == "gmv"} == {
-        start: float(amount) for start, amount in gmv.items()
-    }
-    assert {
-        start: v for (code, start), v in published_values.items() if code == "valid_orders"
-    } == valid
+    expected = landing_figures(root / "landing", SETTINGS)
+    assert sorted(expected["gmv"]) == [
+        dt.date(2025, 5, 1),
+        dt.date(2025, 6, 1),
+        dt.date(2025, 7, 1),
+    ]
+    for code in ("gmv", "net_sales", "total_orders", "valid_orders", "return_rate"):
+        assert_equal_figures(monthly_values(root, code), expected[code])
+    assert_equal_figures(
+        monthly_values(root, "sales_by_category", "category_l1"), expected["category"]
+    )

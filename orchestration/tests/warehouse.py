@@ -319,8 +319,10 @@ def landing_figures(landing: Path, settings_file: Path | None = None) -> dict[st
     cancelled, test or fraud), net_sales (valid orders' lines less their return and
     short-pick refunds), return_rate (units returned / units delivered: accepted lines not
     short-picked whose own parcel is delivered), net sales by (month, level 1 category)
-    ``category``, and GMV and net sales by (month, warehouse that shipped the line, the
-    order's before it ships) ``warehouse`` and ``warehouse_net_sales``. A line ships in the
+    ``category``, GMV and net sales by (month, warehouse that shipped the line, the
+    order's before it ships) ``warehouse`` and ``warehouse_net_sales``, and net sales by
+    (month, promotion) ``promotion`` and (month, coupon) ``coupon``: the line's code, else
+    its order's (a file may leave the line's optional code columns out). A line ships in the
     parcel wms.shipment_lines lists it in; a line of an order none of whose lines are
     listed, in the order's first parcel. ``settings_file``: the shop's shop.yml (time zone,
     encodings, currencies), else the demo's."""
@@ -383,7 +385,7 @@ def landing_figures(landing: Path, settings_file: Path | None = None) -> dict[st
 
     names = ("gmv", "total_orders", "valid_orders", "net_sales", "returned", "delivered")
     figures: dict[str, dict] = {name: defaultdict(Decimal) for name in names}
-    for name in ("category", "warehouse", "warehouse_net_sales"):
+    for name in ("category", "warehouse", "warehouse_net_sales", "promotion", "coupon"):
         figures[name] = defaultdict(Decimal)
     for order_id, order in orders.items():
         if not order["is_test"]:
@@ -409,6 +411,10 @@ def landing_figures(landing: Path, settings_file: Path | None = None) -> dict[st
             figures["net_sales"][placed] += net
             figures["category"][placed, products[line["sku_id"]]["category_l1"]] += net
             figures["warehouse_net_sales"][placed, warehouse] += net
+            order = orders[order_id]
+            for name, code in (("promotion", "campaign_code"), ("coupon", "coupon_code")):
+                if line.get(code) or order[code]:
+                    figures[name][placed, line.get(code) or order[code]] += net
     figures["return_rate"] = {
         key: figures["returned"][key] / figures["delivered"][key] for key in figures["delivered"]
     }
