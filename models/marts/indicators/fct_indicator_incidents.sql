@@ -109,7 +109,7 @@ impacts as (
 
     select
         incidents.incident_id,
-        round(sum(coalesce(sliced.shortfall, shop_wide.shortfall)), 2) as impact_amount
+        {{ rounded('sum(coalesce(sliced.shortfall, shop_wide.shortfall))', 2) }} as impact_amount
     from incidents
     inner join net_sales as shop_wide
         on
@@ -152,7 +152,8 @@ described as (
         root_alerts.name_en
         || coalesce(
             ' ' || case when root_alerts.deviation > 0 then '+' else '' end
-            || cast(round(100 * root_alerts.deviation, 1) as {{ dbt.type_string() }}) || ' %',
+            || cast({{ rounded('100 * root_alerts.deviation', 1) }} as {{ dbt.type_string() }})
+            || ' %',
             ': ' || root_alerts.why
         )
         || case
@@ -164,7 +165,7 @@ described as (
                     ' (shop-wide '
                     || case when shop_wide_deviations.shop_wide_deviation > 0 then '+' else '' end
                     || cast(
-                        round(100 * shop_wide_deviations.shop_wide_deviation, 1)
+                        {{ rounded('100 * shop_wide_deviations.shop_wide_deviation', 1) }}
                         as {{ dbt.type_string() }}
                     )
                     || ' %)',
