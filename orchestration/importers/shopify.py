@@ -407,7 +407,14 @@ def _local_day(moment: dt.datetime) -> dt.date:
 
 
 def _arrow(table, rows: list[dict]) -> pa.Table:
+    """The rows as the contract's table; an optional column Shopify's exports do not give
+    lands empty (null, as it loads when a file leaves it out)."""
     return pa.table(
-        {c.name: pa.array([row[c.name] for row in rows], c.arrow_type) for c in table.columns},
+        {
+            c.name: pa.array(
+                [row.get(c.name) if c.optional else row[c.name] for row in rows], c.arrow_type
+            )
+            for c in table.columns
+        },
         schema=table.arrow_schema,
     )
