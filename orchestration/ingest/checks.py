@@ -212,7 +212,7 @@ def _check_header(table: Table, names: list[str], file: str) -> None:
     if duplicated:
         raise ContractViolation(file, "duplicate_column", f"columns repeated: {duplicated}")
     expected = table.column_names
-    missing = [name for name in expected if name not in names]
+    missing = [c.name for c in table.columns if c.name not in names and not c.optional]
     extra = [name for name in names if name not in expected]
     if missing:
         hint = f"; unexpected columns present: {extra}" if extra else ""
@@ -228,6 +228,17 @@ def _check_header(table: Table, names: list[str], file: str) -> None:
         raise ContractViolation(
             file, "extra_column", f"columns not in the contract: {extra}", column=extra[0]
         )
+
+
+def _with_absent_columns(table: Table, arrow_table: pa.Table, as_text: bool) -> pa.Table:
+    """A file's records with each optional column the file leaves out, as nulls (text when
+    the file's columns are read as text, CSV)."""
+    for column in table.columns:
+        if column.optional and column.name not in arrow_table.column_names:
+            kind = pa.string() if as_text else column.arrow_type
+            nulls = pa.nulls(arrow_table.num_rows, kind)
+            arrow_table = arrow_table.append_column(pa.field(column.name, kind), nulls)
+    return arrow_table
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -304,7 +315,7 @@ def _read_csv(path: Path, table: Table, encoding: str, file: str) -> pa.Table:
     try:
         # every field as text, none taken for null here: the contract's null tokens are
         # applied per column (_without_null_tokens)
-        return pa_csv.read_csv(
+        records = pa_csv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             # a quoted field may hold a line break (a multiline column keeps it, any other
             # column's control_character rule names it): never a record split in two
@@ -318,6 +329,7 @@ def _read_csv(path: Path, table: Table, encoding: str, file: str) -> pa.Table:
         raise _malformed_line(text, header, file) or ContractViolation(
             file, "malformed_csv", str(error)
         ) from None
+    return _with_absent_columns(table, records, as_text=True)
 
 
 def _without_null_tokens(table: Table, source: Source, relation: str) -> str:
@@ -341,6 +353,7 @@ def _read_parquet(path: Path, table: Table, file: str) -> pa.Table:
             file, "unreadable_file", f"not a readable Parquet file (truncated or corrupt): {error}"
         ) from None
     _check_header(table, arrow_table.column_names, file)
+    arrow_table = _with_absent_columns(table, arrow_table, as_text=False)
     for column in table.columns:
         actual = arrow_table.schema.field(column.name).type
         if pa.types.is_dictionary(actual):

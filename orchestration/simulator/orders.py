@@ -149,6 +149,7 @@ class Checkout(ShopPart):
         orders["coupon"], amount_off = self._coupons(day, rng, orders["new_customer"], items_before)
         unit_off = self._spread(amount_off, owner, accepted, quantity, discounted, items_before)
         lines["unit_price"] = discounted - unit_off
+        lines["coupon_off"] = unit_off
         lines["amount"] = np.where(accepted, quantity * lines["unit_price"], 0)
         orders["items"] = np.bincount(owner, lines["amount"], minlength=n).astype(np.int64)
         promotion = self.marketing.promotion(day) >= 0
@@ -166,6 +167,21 @@ class Checkout(ShopPart):
     ) -> None:
         n = len(orders["placed_at"])
         coupon_codes = [coupon.fields["coupon_code"] for coupon in self.marketing.coupons]
+        coupon, promotion = orders["coupon"], np.full(n, self.marketing.promotion(day))
+        line_codes = {}
+        if self.shop.profile.line_codes:
+            # a shop that records codes per line: the coupon on the lines it discounted, the
+            # promotion on every line sold under it, and none on the order
+            owner = lines["order"]
+            line_codes = {
+                "coupon_code": labels(
+                    coupon_codes, np.where(lines["coupon_off"] > 0, coupon[owner], -1)
+                ),
+                "campaign_code": labels(
+                    self.marketing.codes, np.where(lines["accepted"], promotion[owner], -1)
+                ),
+            }
+            coupon, promotion = np.full(n, -1), np.full(n, -1)
         outbox.add(
             "orders",
             {
@@ -177,10 +193,8 @@ class Checkout(ShopPart):
                 "items_amount": orders["items"],
                 "shipping_fee": orders["fee"],
                 "order_total": orders["total"],
-                "coupon_code": labels(coupon_codes, orders["coupon"]),
-                "campaign_code": labels(
-                    self.marketing.codes, np.full(n, self.marketing.promotion(day))
-                ),
+                "coupon_code": labels(coupon_codes, coupon),
+                "campaign_code": labels(self.marketing.codes, promotion),
                 "payment_method": labels(PAYMENT_METHODS, orders["payment_method"]),
                 "delivery_method": labels(DELIVERY_METHODS, orders["delivery_method"]),
                 "warehouse_id": labels(WAREHOUSE_IDS, orders["warehouse"]),
@@ -202,6 +216,7 @@ class Checkout(ShopPart):
                 "unit_price": lines["unit_price"],
                 "line_amount": lines["amount"],
                 "line_status": labels(LINE_STATUSES, (~accepted).astype(int)),
+                **line_codes,
             },
         )
 

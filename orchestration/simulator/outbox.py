@@ -74,6 +74,14 @@ class Outbox:
                 continue
             arrow = pa.concat_tables(parts) if parts else table.arrow_schema.empty_table()
             arrow = self.profile.records(table, arrow)
+            # as a shop's export leaves out a field its system does not have: an optional
+            # column without a value that day is not written
+            unfilled = [
+                c.name
+                for c in table.columns
+                if c.optional and arrow[c.name].null_count == arrow.num_rows
+            ]
+            arrow = arrow.drop_columns(unfilled)
             column = table.event_time or table.updated_at
             if arrow.num_rows > 1 and table.column(column).type == "timestamp":
                 order = np.argsort(arrow.column(column).to_numpy(), kind="stable")
@@ -89,12 +97,17 @@ class Outbox:
         return values
 
     def _to_arrow(self, table: Table, data: Mapping[str, object]) -> pa.Table:
-        missing = [name for name in table.column_names if name not in data]
+        """Records as the contract's table; an optional column the shop does not fill may be
+        left out (nulls)."""
+        missing = [c.name for c in table.columns if c.name not in data and not c.optional]
         extra = [name for name in data if name not in table.column_names]
         if missing or extra:
             raise KeyError(f"{table.name}: missing columns {missing}, unknown columns {extra}")
+        rows = len(next(iter(data.values())))
         arrays = [
             self._convert(column.type, column.nullable, data[column.name])
+            if column.name in data
+            else pa.nulls(rows, column.arrow_type)
             for column in table.columns
         ]
         return pa.Table.from_arrays(arrays, schema=table.arrow_schema)

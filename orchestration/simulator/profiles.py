@@ -39,6 +39,8 @@ class Profile:
     shop's marketing calendar (None: the demo's).
     ``split_parcels``: some lines of an order ship in a second parcel from another
     warehouse, and the shop delivers the lines each parcel carries (the fulfilment part).
+    ``line_codes``: coupon and promotion codes are recorded per order line (the optional
+    columns of shop.order_lines), not per order.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Profile:
     rewrite: Rewrite | None = None
     demand: Callable[[Marketing, int], float] | None = None
     split_parcels: bool = False
+    line_codes: bool = False
 
     def delivers(self, table: Table) -> bool:
         return self.tables is None or f"{table.source}.{table.name}" in self.tables
@@ -157,9 +160,11 @@ MULTI_PARCEL = register(
         name="multi-parcel",
         description=(
             "Orders whose lines ship separately, days apart, from several warehouses (the "
-            "lines of each parcel in wms.shipment_lines); stock counted weekly (Sundays)."
+            "lines of each parcel in wms.shipment_lines); coupon and promotion codes per "
+            "line; stock counted weekly (Sundays)."
         ),
         rewrite=weekly_stock_counts,
         split_parcels=True,
+        line_codes=True,
     )
 )

@@ -590,3 +590,60 @@ def test_a_multiline_column_keeps_quoted_line_breaks(landing: Path) -> None:
         ContractViolation, match=r"\[control_character\] column 'campaign_code' row 2"
     ):
         _read(path, table)
+
+
+def order_lines_data(day: dt.date, coupons: list, campaigns: list) -> dict[str, object]:
+    n = len(coupons)
+    return {
+        "order_line_id": [f"o{day:%m%d}001-{i}" for i in range(1, n + 1)],
+        "order_id": [f"o{day:%m%d}001"] * n,
+        "line_number": list(range(1, n + 1)),
+        "sku_id": [f"SKU{i:06d}" for i in range(1, n + 1)],
+        "placed_at": np.array([f"{day}T00:00:00"] * n, dtype="datetime64[us]"),
+        "quantity": [2] * n,
+        "unit_list_price": [50.0] * n,
+        "unit_price": [45.0] * n,
+        "line_amount": [90.0] * n,
+        "line_status": ["accepted"] * n,
+        "coupon_code": coupons,
+        "campaign_code": campaigns,
+    }
+
+
+def test_a_file_may_leave_out_an_optional_column_and_no_other(tmp_path: Path) -> None:
+    """shop.order_lines' coupon_code and campaign_code are optional: a file with them loads
+    them, a file without them loads its lines with nulls there; a file without a required
+    column (sku_id) is refused whole, the file and the column named."""
+    lines = CONTRACT.table("shop", "order_lines")  # CSV, GBK
+    assert [c.name for c in lines.columns if c.optional] == ["coupon_code", "campaign_code"]
+    landing, database = tmp_path / "landing", tmp_path / "warehouse" / "shop.duckdb"
+    write_landing_file(
+        landing, lines, DAY1, order_lines_data(DAY1, ["WELCOME10", None], ["双11大促"] * 2)
+    )
+    write_landing_file(landing, lines, DAY2, order_lines_data(DAY2, [None], [None]))
+    without = lines.landing_dir(landing, DAY2) / "part-0000.csv"
+    for column in ("coupon_code", "campaign_code"):
+        drop_csv_column(without, column, "gbk")
+    assert "coupon_code" not in without.read_text(encoding="gbk")
+    report = ingest(database, landing, loaded_at=LOADED_AT)
+    assert report.ok, report.summary()
+    assert query(
+        database,
+        "select order_line_id, sku_id, line_amount, coupon_code, campaign_code "
+        "from raw.order_lines order by 1",
+    ) == [
+        ("o0301001-1", "SKU000001", Decimal("90.00"), "WELCOME10", "双11大促"),
+        ("o0301001-2", "SKU000002", Decimal("90.00"), None, "双11大促"),
+        ("o0302001-1", "SKU000001", Decimal("90.00"), None, None),
+    ]
+    day3 = DAY2 + dt.timedelta(days=1)
+    write_landing_file(landing, lines, day3, order_lines_data(day3, [None], [None]))
+    for column in ("coupon_code", "sku_id"):
+        drop_csv_column(lines.landing_dir(landing, day3) / "part-0000.csv", column, "gbk")
+    [refused] = ingest(database, landing, loaded_at=LOADED_AT).with_status("rejected")
+    assert refused.message == (
+        "shop.order_lines 2025-03-03: nothing loaded, shop/order_lines/date=2025-03-03/"
+        "part-0000.csv: [missing_column] column 'sku_id': columns required by the contract "
+        "are missing: ['sku_id']"
+    )
+    assert query(database, "select count(*) from raw.order_lines") == [(3,)]

@@ -1,33 +1,29 @@
 """The multi-parcel shop (simulator profile ``multi-parcel``) through the whole pipeline: its
 orders ship lines separately, days apart, from several warehouses (wms.shipment_lines says
-which lines each parcel carries) and its stock is counted weekly.
+which lines each parcel carries), it records coupon and promotion codes per line, and its
+stock is counted weekly.
 
 The run publishes, and the published figures equal a recomputation from the landing files
 alone (plain Python over the CSVs, no warehouse): per month GMV, net sales, valid orders,
-the return rate and net sales by category; GMV by the warehouse that shipped each line;
+the return rate and net sales by category; GMV and net sales by the warehouse that shipped
+each line (the catalog's warehouse_id slice); net sales by each line's promotion and coupon;
 and stock on days between two counts is the last count's, never zero.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from orchestration.contract import load_contract
-from orchestration.run import problems, run_days
-from orchestration.simulator import simulate
-from orchestration.simulator.profiles import get_profile
 from orchestration.tests.warehouse import (
-    latest,
+    assert_equal_figures,
+    landing_figures,
     monthly_values,
+    profile_shop,
     published,
     read_landed,
-    use_shop,
 )
 
 #: Two months (June and July 1-4) of a small shop, before the first monthly market report
@@ -38,105 +34,7 @@ START, DAYS = dt.date(2025, 6, 10), 25
 @pytest.fixture(scope="module")
 def multi_parcel_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The multi-parcel shop run through the whole pipeline and published once."""
-    root = tmp_path_factory.mktemp("multi_parcel")
-    simulate(root / "landing", START, DAYS, scale=0.06, seed=5, profile=get_profile("multi-parcel"))
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        use_shop(monkeypatch, root, START)
-        result = run_days(START, START + dt.timedelta(days=DAYS - 1))
-    assert result.success, problems(result)
-    return root
-
-
-def from_landing(landing: Path) -> dict[str, dict]:
-    """The figures recomputed from the landing files, by the indicators' definitions:
-    GMV (real orders' items), valid orders (paid, not cancelled, test or fraud), net sales
-    (valid orders' lines less their return and short-pick refunds), return rate (units
-    returned / units delivered, a line delivered when its own parcel is), each per month
-    of the order's shop-local day; net sales by month and level 1 category; GMV by month
-    and the warehouse that shipped each line (the order's, before it ships)."""
-    zone = ZoneInfo(load_contract().timezone)
-
-    def month(at) -> dt.date:
-        return at.astimezone(zone).date().replace(day=1)
-
-    orders = {row["order_id"]: row for row in read_landed(landing, "shop", "orders")}
-    lines = read_landed(landing, "shop", "order_lines")
-    paid = {
-        r["order_id"] for r in read_landed(landing, "shop", "payments") if r["status"] == "success"
-    }
-    cancelled = {r["order_id"] for r in read_landed(landing, "shop", "cancellations")}
-    category = {
-        sku: row["category_l1"]
-        for sku, row in latest(read_landed(landing, "shop", "products"), "sku_id").items()
-    }
-    line_refunds: dict[str, Decimal] = defaultdict(Decimal)
-    for refund in read_landed(landing, "shop", "refunds"):
-        if refund["order_line_id"] and refund["refund_type"] in ("return", "short_pick"):
-            line_refunds[refund["order_line_id"]] += Decimal(str(refund["amount"]))
-    returned: dict[str, int] = defaultdict(int)
-    for item in latest(read_landed(landing, "shop", "returns"), "return_id").values():
-        if item["return_type"] == "return":
-            returned[item["order_line_id"]] += item["quantity"]
-    short = {row["order_line_id"] for row in read_landed(landing, "wms", "picking_exceptions")}
-    parcels = latest(read_landed(landing, "wms", "shipments"), "shipment_id")
-    carried_by = {
-        row["order_line_id"]: parcels[row["shipment_id"]]
-        for row in read_landed(landing, "wms", "shipment_lines")
-    }
-
-    valid = {
-        order_id
-        for order_id, order in orders.items()
-        if order_id in paid
-        and order_id not in cancelled
-        and not order["is_test"]
-        and not order["is_fraud"]
-    }
-    figures: dict[str, dict] = {
-        name: defaultdict(Decimal)
-        for name in (
-            "gmv",
-            "valid_orders",
-            "net_sales",
-            "returned",
-            "delivered",
-            "category",
-            "warehouse",
-        )
-    }
-    for order in orders.values():
-        if not order["is_test"]:
-            figures["gmv"][month(order["placed_at"])] += Decimal(str(order["items_amount"]))
-        figures["valid_orders"][month(order["placed_at"])] += order["order_id"] in valid
-    for line in lines:
-        order = orders[line["order_id"]]
-        placed = month(order["placed_at"])
-        parcel = carried_by.get(line["order_line_id"])
-        amount = Decimal(str(line["line_amount"]))
-        if not order["is_test"]:
-            warehouse = parcel["warehouse_id"] if parcel else order["warehouse_id"]
-            figures["warehouse"][placed, warehouse] += amount
-        fulfillable = line["line_status"] == "accepted" and line["order_line_id"] not in short
-        if fulfillable and parcel and parcel["status"] == "delivered":
-            figures["delivered"][placed] += line["quantity"]
-        figures["returned"][placed] += returned[line["order_line_id"]]
-        if order["order_id"] in valid:
-            net = amount - line_refunds[line["order_line_id"]]
-            figures["net_sales"][placed] += net
-            figures["category"][placed, category[line["sku_id"]]] += net
-    figures["return_rate"] = {
-        key: figures["returned"][key] / figures["delivered"][key] for key in figures["delivered"]
-    }
-    return figures
-
-
-def assert_equal_figures(published_values: dict, expected: dict) -> None:
-    """The same keys, and each published value (a double) the exact figure to 12 digits."""
-    expected = {key: value for key, value in expected.items() if value}
-    published_values = {key: value for key, value in published_values.items() if value}
-    assert published_values.keys() == expected.keys()
-    for key, value in expected.items():
-        assert float(published_values[key]) == pytest.approx(float(value), rel=1e-12), key
+    return profile_shop(tmp_path_factory.mktemp("multi_parcel"), "multi-parcel", START, DAYS, 0.06)
 
 
 def test_the_multi_parcel_shop_ships_orders_in_several_parcels_from_several_warehouses(
@@ -169,9 +67,9 @@ def test_the_multi_parcel_shop_ships_orders_in_several_parcels_from_several_ware
 def test_published_figures_equal_a_recomputation_from_the_landing_files(
     multi_parcel_shop: Path,
 ) -> None:
-    expected = from_landing(multi_parcel_shop / "landing")
+    expected = landing_figures(multi_parcel_shop / "landing")
     assert len(expected["gmv"]) == 2  # June and July
-    for code in ("gmv", "net_sales", "valid_orders", "return_rate"):
+    for code in ("gmv", "net_sales", "total_orders", "valid_orders", "return_rate"):
         assert_equal_figures(monthly_values(multi_parcel_shop, code), expected[code])
     assert_equal_figures(
         monthly_values(multi_parcel_shop, "sales_by_category", "category_l1"), expected["category"]
@@ -179,14 +77,19 @@ def test_published_figures_equal_a_recomputation_from_the_landing_files(
 
 
 def test_gmv_by_warehouse_follows_the_lines_each_parcel_carries(multi_parcel_shop: Path) -> None:
+    """The catalog's gmv and net_sales by warehouse_id, and the sales mart's GMV by
+    warehouse, split each order by the warehouses of its lines' parcels."""
+    expected = landing_figures(multi_parcel_shop / "landing")
+    for code, figures in (("gmv", "warehouse"), ("net_sales", "warehouse_net_sales")):
+        values = monthly_values(multi_parcel_shop, code, "warehouse_id")
+        assert_equal_figures(values, expected[figures])
     rows = published(
         multi_parcel_shop,
         "select cast(date_trunc('month', placed_date) as date), warehouse_id, sum(gmv) "
         "from marts.fct_sales_daily group by all",
     )
     by_warehouse = {(start, warehouse): gmv for start, warehouse, gmv in rows}
-    expected = from_landing(multi_parcel_shop / "landing")["warehouse"]
-    assert_equal_figures(by_warehouse, expected)
+    assert_equal_figures(by_warehouse, expected["warehouse"])
     # by the order's warehouse the figures differ: the test could tell them apart
     by_order = published(
         multi_parcel_shop,
@@ -194,6 +97,23 @@ def test_gmv_by_warehouse_follows_the_lines_each_parcel_carries(multi_parcel_sho
         "from marts.fct_orders group by all",
     )
     assert {(start, warehouse): gmv for start, warehouse, gmv in by_order} != by_warehouse
+
+
+def test_line_level_codes_reach_the_campaign_attribution(multi_parcel_shop: Path) -> None:
+    """The shop records coupons and promotions per line, none per order: each line's net
+    sales go to its own promotion and coupon (fct_order_lines), as recomputed from the
+    landing files."""
+    expected = landing_figures(multi_parcel_shop / "landing")
+    assert expected["promotion"] and expected["coupon"]
+    for name, column in (("promotion", "promotion_campaign_code"), ("coupon", "coupon_code")):
+        rows = published(
+            multi_parcel_shop,
+            f"select cast(date_trunc('month', placed_date) as date), {column}, sum(net_sales) "
+            f"from marts.fct_order_lines where {column} is not null group by all",
+        )
+        assert_equal_figures({(start, code): net for start, code, net in rows}, expected[name])
+    orders = read_landed(multi_parcel_shop / "landing", "shop", "orders")
+    assert not any(order["coupon_code"] or order["campaign_code"] for order in orders)
 
 
 def test_stock_between_weekly_counts_is_the_last_counts(multi_parcel_shop: Path) -> None:

@@ -74,6 +74,8 @@ final as (
         lines.placed_at,
         lines.placed_date,
         lines.line_status,
+        lines.coupon_code,
+        lines.campaign_code,
         lines.line_status = 'refused_no_stock' as is_refused_no_stock,
         short_picks.short_picked_at is not null as is_short_picked,
         short_picks.short_picked_at,

@@ -1,7 +1,8 @@
 -- One row per order line (including lines refused at checkout), with the order's
 -- validity and the line's sold quantity, net sales, cost of goods sold and gross profit.
 -- A line's warehouse and delivery are those of the parcel that carried it (an order may
--- ship in several parcels from several warehouses); before it ships, its order's.
+-- ship in several parcels from several warehouses); before it ships, its order's. Its
+-- promotion and coupon are its own when the shop records codes per line, else its order's.
 -- Incremental by order day: a run rebuilds the order days its loads touched (late
 -- deliveries, returns and refunds touch their order's day) and every later day.
 {{ config(**incremental_by_day('placed_date', 'orders')) }}
@@ -43,6 +44,8 @@ measured as (
         orders.customer_id,
         orders.customer_type,
         coalesce(shipped.warehouse_id, orders.warehouse_id) as warehouse_id,
+        coalesce(lines.campaign_code, orders.campaign_code) as promotion_campaign_code,
+        coalesce(lines.coupon_code, orders.coupon_code) as line_coupon_code,
         shipped.shipment_id,
         shipped.delivered_at,
         orders.is_test,
@@ -90,6 +93,8 @@ final as (
         measured.placed_at,
         measured.placed_date,
         measured.line_status,
+        measured.promotion_campaign_code,
+        measured.line_coupon_code as coupon_code,
         measured.is_test,
         measured.is_valid,
         measured.is_refused_no_stock,

@@ -22,6 +22,8 @@ renamed as (
         {{ in_reporting_currency('line_amount') }} as line_amount,
         line_amount as line_amount_original,
         line_status,
+        coupon_code,
+        campaign_code,
         _partition_date,
         _loaded_at
     from source
