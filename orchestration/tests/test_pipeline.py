@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
+from bs4 import BeautifulSoup
 
+from orchestration.contract import load_contract
 from orchestration.run import problems, run_days
 from orchestration.settings import PROJECT_ROOT
 from orchestration.simulator import simulate
@@ -30,14 +36,19 @@ from orchestration.tests.damage import (
     rewrite,
 )
 from orchestration.tests.hashes import differences
+from orchestration.tests.test_dashboard import chromium, run_chromium
 from orchestration.tests.warehouse import (
+    CONSOLE_NOISE,
     RERUN_DAY,
     SHOP_DAYS,
     SHOP_START,
     columns_holding,
     fingerprint,
     personal_values,
+    published,
     published_file,
+    query,
+    run_as_command,
     use_shop,
 )
 from orchestration.transform.assets import DBT_STEPS, scoped_tests, untested_marker
@@ -45,13 +56,17 @@ from orchestration.transform.assets import DBT_STEPS, scoped_tests, untested_mar
 
 @pytest.fixture(scope="module")
 def pipeline_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shop run through the whole pipeline and published once (version 1)."""
+    """The shop run through the whole pipeline as ``make run`` runs it and published once
+    (version 1): recorded in its Dagster instance (dagster_home/), what it printed in
+    console.txt."""
     root = tmp_path_factory.mktemp("pipeline")
     simulate(root / "landing", SHOP_START, SHOP_DAYS, scale=0.03, seed=5)
     with pytest.MonkeyPatch.context() as monkeypatch:
         use_shop(monkeypatch, root, SHOP_START)
-        result = run_days(SHOP_START, SHOP_START + dt.timedelta(days=SHOP_DAYS - 1))
-    assert result.success, problems(result)
+        last = SHOP_START + dt.timedelta(days=SHOP_DAYS - 1)
+        result, printed = run_as_command(monkeypatch, root, SHOP_START, last)
+    (root / "console.txt").write_text(printed)
+    assert result.success, printed
     return root
 
 
@@ -70,6 +85,55 @@ def test_full_run_materializes_every_layer_and_publishes(pipeline_shop: Path) ->
     (raw_orders,) = raw.execute("select count(distinct order_id) from raw.orders").fetchall()[0]
     raw.close()
     assert orders == raw_orders > 0
+
+
+#: A stage line of a run's output: the stage, what it did, its seconds once ended.
+STAGE_LINE = re.compile(r"^  ([a-z][a-z ]*?) +(started|ok|FAILED|skipped)(?: +(\d+\.\d)s)?")
+
+
+def test_a_run_prints_a_line_per_stage_then_the_report_and_dbt_goes_to_the_log(
+    pipeline_shop: Path,
+) -> None:
+    lines = (pipeline_shop / "console.txt").read_text().splitlines()
+    assert len(lines) <= 80, "\n".join(lines)
+    assert [line for line in lines if CONSOLE_NOISE.search(line)] == []
+    log = Path(lines[0].removeprefix("log: "))
+    assert lines[0].startswith("log: ") and log.parent == pipeline_shop / "logs"
+    # dbt's full output went to the log
+    assert re.search(r"\d+ of \d+ OK created sql \w+ model marts\.fct_orders", log.read_text())
+    build, alerts = (f"dbt {name}" for name in DBT_STEPS)
+    stages = ["ingest", "raw gate", build, "marts gate", alerts, "publish"]
+    shown = [STAGE_LINE.match(line) for line in lines]
+    assert [(m[1], m[2]) for m in shown if m] == [
+        (stage, status) for stage in stages for status in ("started", "ok")
+    ]
+    assert all(m[3] for m in shown if m and m[2] == "ok")  # every end shows its seconds
+    ingest = next(line for line in lines if line.startswith("  ingest") and " ok " in line)
+    work = pipeline_shop / "warehouse" / "shop.duckdb"
+    raw_rows = sum(
+        query(work, f"select count(*) from raw.{table.name}")[0][0]
+        for table in load_contract().tables
+    )
+    assert f"({raw_rows:,} rows)" in ingest
+    # the report: the run, the warehouse, the headline figures of the last day, where the
+    # published file is
+    report = lines[[bool(m) for m in shown].index(True) + 2 * len(stages) :]
+    assert report[0].startswith("refresh run ") and "passed every gate" in report[0]
+    assert str(pipeline_shop / "dagster_home") in report[0]
+    assert report[1].startswith(f"warehouse {pipeline_shop / 'warehouse' / 'shop.duckdb'}: ")
+    # (the open incidents may come first)
+    table = next(n for n, line in enumerate(report) if line.startswith("indicator report"))
+    day = dt.date.fromisoformat(report[table + 1].split("day ")[1].split()[0])
+    assert day == SHOP_START + dt.timedelta(days=SHOP_DAYS - 1)
+    (gmv,) = published(
+        pipeline_shop,
+        "select indicator_value from marts.fct_indicator_values where indicator_code = 'gmv' "
+        f"and grain = 'day' and slice_dimension = 'all' and period_start = '{day}'",
+    )[0]
+    gmv_line = next(line for line in report if line.split()[0] == "gmv")
+    assert gmv_line.split()[2].rstrip("*") == f"{gmv:,.2f}"  # * marks a provisional value
+    current = pipeline_shop / "published" / "current.duckdb"
+    assert report[-1].startswith(f"published version 1 at {current} ")
 
 
 def test_a_run_after_one_whose_tests_did_not_all_pass_tests_every_row(
@@ -206,3 +270,118 @@ def test_a_killed_run_publishes_nothing_and_its_rerun_equals_an_uninterrupted_on
     # an uninterrupted rerun of the day publishes the same marts as version 1 (the harmless
     # case of the catalog): so must the rerun after the kill
     assert differences(published_file(pipeline_shop), current, ("marts", "reference")) == {}
+
+
+#: What the Dagster UI's GraphQL endpoint says about the run, the assets and their checks.
+UI_FACTS = """
+query Facts($runId: ID!) {
+  runOrError(runId: $runId) { ... on Run { status stepStats { stepKey status } } }
+  assetNodes { assetKey { path } }
+  assetCheckExecutions(assetKey: {path: ["raw", "orders"]}, checkName: "raw_suite", limit: 1) {
+    runId status
+  }
+  assetOrError(assetKey: {path: ["published", "warehouse"]}) {
+    ... on Asset { assetMaterializations(limit: 1) { runId metadataEntries { label } } }
+  }
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def dagster_ui(root: Path, log: Path) -> Iterator[str]:
+    """``dagster-webserver`` on a free port over the shop's instance and code location; its
+    address once it answers."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "SHOP_LANDING_DIR": str(root / "landing"),
+        "SHOP_WAREHOUSE_PATH": str(root / "warehouse" / "shop.duckdb"),
+        "SHOP_PUBLISHED_DIR": str(root / "published"),
+        "SHOP_FIRST_DAY": str(SHOP_START),
+    }
+    command = [str(Path(sys.executable).with_name("dagster-webserver")), "-m"]
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [*command, "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    address = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, log.read_text()[-3000:]
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{address}/server_info", timeout=5),
+            ):
+                break
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        yield address
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def graphql(address: str, query_text: str, variables: dict) -> dict:
+    request = urllib.request.Request(
+        f"{address}/graphql",
+        data=json.dumps({"query": query_text, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        answer = json.load(response)
+    assert "errors" not in answer, answer
+    return answer["data"]
+
+
+def test_the_dagster_ui_shows_the_run_its_steps_checks_and_assets(
+    pipeline_shop: Path, tmp_path: Path
+) -> None:
+    """The run ``make run`` made, opened in the UI ``make dagster`` starts (the same
+    instance): its steps, the raw gate's check and publish's metadata in the GraphQL
+    answers, the asset graph and the run in pages rendered by headless Chromium."""
+    printed = (pipeline_shop / "console.txt").read_text()
+    run_id = re.search(r"refresh run (\S+) passed every gate", printed)[1]
+    with dagster_ui(pipeline_shop, tmp_path / "webserver.log") as address:
+        facts = graphql(address, UI_FACTS, {"runId": run_id})
+        browser = chromium()
+        graph = run_chromium(
+            browser, tmp_path / "graph", "--virtual-time-budget=30000", "--dump-dom",
+            f"{address}/asset-groups/marts_sales",
+        )  # fmt: skip
+        run_page = run_chromium(
+            browser, tmp_path / "run", "--virtual-time-budget=30000", "--dump-dom",
+            f"{address}/runs/{run_id}",
+        )  # fmt: skip
+    run = facts["runOrError"]
+    assert run["status"] == "SUCCESS"
+    steps = {step["stepKey"]: step["status"] for step in run["stepStats"]}
+    dbt_step = f"dbt_{DBT_STEPS[-1]}"
+    checked = ("raw__orders", dbt_step, "published__warehouse")
+    assert {key: steps.get(key) for key in checked} == dict.fromkeys(checked, "SUCCESS")
+    assets = {"/".join(node["assetKey"]["path"]) for node in facts["assetNodes"]}
+    assert {"raw/orders", "marts/fct_orders", "published/warehouse"} <= assets
+    assert facts["assetCheckExecutions"] == [{"runId": run_id, "status": "SUCCEEDED"}]
+    [published_event] = facts["assetOrError"]["assetMaterializations"]
+    assert published_event["runId"] == run_id
+    assert {"version", "total_rows"} <= {e["label"] for e in published_event["metadataEntries"]}
+    # the asset graph: its groups, from the raw tables to publish
+    lineage = BeautifulSoup(graph, "html.parser").get_text(" ")
+    assert "Global asset lineage" in lineage
+    assert all(group in lineage.split() for group in ("raw", "staging", "marts_sales", "publish"))
+    # the run: its id, outcome and the count of its assets and asset checks
+    shown = BeautifulSoup(run_page, "html.parser").get_text(" ")
+    assert run_id[:8] in shown and "Success" in shown
+    assert re.search(r"\d+ assets \d+ checks", shown), shown[:2000]
