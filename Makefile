@@ -31,9 +31,11 @@ $(UV):
 	python3 -m venv .tools
 	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
-# The environment is rebuilt whenever the lock file or pyproject changes.
+# The environment is rebuilt whenever the lock file or pyproject changes. Its modules are
+# compiled to bytecode at install: where PYTHONDONTWRITEBYTECODE is set, every process would
+# otherwise compile dagster, dbt and pandas from source again.
 $(STAMP): uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	touch $(STAMP)
 
 venv: $(STAMP)

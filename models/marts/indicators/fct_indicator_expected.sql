@@ -288,23 +288,23 @@ final as (
         case
             when is_out_of_bounds
                 then
-                    cast({{ rounded('indicator_value', 4) }} as {{ dbt.type_string() }})
+                    {{ rounded_text('indicator_value', 4) }}
                     || ' is outside the bounds ['
                     || coalesce(cast(lower_bound as {{ dbt.type_string() }}), '')
                     || ', ' || coalesce(cast(upper_bound as {{ dbt.type_string() }}), '') || ']'
             when is_abnormal_change
                 then
-                    cast({{ rounded('100 * deviation', 1) }} as {{ dbt.type_string() }})
+                    {{ rounded_text('100 * deviation', 1) }}
                     || ' % against the baseline '
-                    || cast({{ rounded('baseline_value', 4) }} as {{ dbt.type_string() }})
+                    || {{ rounded_text('baseline_value', 4) }}
                     || case alert_rule
                         when 'trailing' then ' (median of the previous 7 days)'
                         else ' (median of the same weekday of the previous 4 weeks)'
                     end
                     || ': beyond ' || cast(alert_sensitivity as {{ dbt.type_string() }})
-                    || ' × spread ' || cast({{ rounded('spread', 4) }} as {{ dbt.type_string() }})
+                    || ' × spread ' || {{ rounded_text('spread', 4) }}
                     || ' and the '
-                    || cast({{ rounded('100 * alert_threshold', 1) }} as {{ dbt.type_string() }})
+                    || {{ rounded_text('100 * alert_threshold', 1) }}
                     || ' % threshold'
         end as why,
         runbook

@@ -152,7 +152,7 @@ described as (
         root_alerts.name_en
         || coalesce(
             ' ' || case when root_alerts.deviation > 0 then '+' else '' end
-            || cast({{ rounded('100 * root_alerts.deviation', 1) }} as {{ dbt.type_string() }})
+            || {{ rounded_text('100 * root_alerts.deviation', 1) }}
             || ' %',
             ': ' || root_alerts.why
         )
@@ -164,10 +164,7 @@ described as (
                 || coalesce(
                     ' (shop-wide '
                     || case when shop_wide_deviations.shop_wide_deviation > 0 then '+' else '' end
-                    || cast(
-                        {{ rounded('100 * shop_wide_deviations.shop_wide_deviation', 1) }}
-                        as {{ dbt.type_string() }}
-                    )
+                    || {{ rounded_text('100 * shop_wide_deviations.shop_wide_deviation', 1) }}
                     || ' %)',
                     ''
                 )
