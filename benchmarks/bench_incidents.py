@@ -174,7 +174,7 @@ def effect_bucket(effect: float) -> str:
 
 def run_pipeline(root: Path, days: int, labels: list[dict], scale: float, seed: int) -> dict:
     """Simulate the shop with the labels' incidents and run the pipeline over it once."""
-    from orchestration.simulator import simulate
+    from orchestration.simulator.engine import simulate
 
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)

@@ -207,7 +207,7 @@ def bench(scale: float, days: int, start: dt.date, work: Path, save) -> dict:
     """One scale's figures; ``save`` gets them as far as measured after each stage (a run
     stopped midway leaves what it measured)."""
     from orchestration.jobs import late_data_lookback_days
-    from orchestration.simulator import simulate
+    from orchestration.simulator.engine import simulate
 
     root = work / f"scale_{scale:g}"
     shutil.rmtree(root, ignore_errors=True)

@@ -43,7 +43,7 @@ from orchestration.contract import CONTRACT_PATH
 from orchestration.ingest import ingest
 from orchestration.ingest.loader import SALT_TABLE
 from orchestration.settings import PROJECT_ROOT
-from orchestration.simulator import simulate
+from orchestration.simulator.engine import simulate
 from orchestration.transform import DBT, PROFILES_DIR
 
 RESULTS = HERE / "results" / "scale.json"

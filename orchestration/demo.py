@@ -23,7 +23,7 @@ from dagster import ExecuteInProcessResult
 
 from orchestration import settings
 from orchestration.publish import current_version, published_dir
-from orchestration.simulator import simulate
+from orchestration.simulator.engine import simulate
 from orchestration.summary import indicator_report, warehouse_summary
 
 DEMO = {"start": "2025-09-01", "days": 90, "scale": 0.2, "seed": 7}

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest import ingest
-from orchestration.simulator import simulate
+from orchestration.simulator.engine import simulate
 from orchestration.tests.hashes import differences
 from orchestration.tests.warehouse import query, read_landed
 from orchestration.transform import run_dbt

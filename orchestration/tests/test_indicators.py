@@ -24,7 +24,7 @@ import pytest
 from orchestration.indicator_catalog import generated_files
 from orchestration.ingest import ingest
 from orchestration.settings import PROJECT_ROOT
-from orchestration.simulator import simulate
+from orchestration.simulator.engine import simulate
 from orchestration.simulator.incidents import Incident
 from orchestration.tests.warehouse import query
 from orchestration.transform import DBT, PROFILES_DIR, run_dbt

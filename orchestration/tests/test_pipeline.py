@@ -30,7 +30,7 @@ from bs4 import BeautifulSoup
 from orchestration.contract import load_contract
 from orchestration.run import problems, run_days
 from orchestration.settings import PROJECT_ROOT
-from orchestration.simulator import simulate
+from orchestration.simulator.engine import simulate
 from orchestration.tests.conftest import TEST_PII_SALT
 from orchestration.tests.damage import (
     rewrite,

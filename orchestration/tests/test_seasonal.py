@@ -22,7 +22,7 @@ import pytest
 
 from orchestration.run import problems, run_days
 from orchestration.settings import PROJECT_ROOT
-from orchestration.simulator import simulate
+from orchestration.simulator.engine import simulate
 from orchestration.simulator.profiles import get_profile
 from orchestration.tests.warehouse import (
     assert_equal_figures,

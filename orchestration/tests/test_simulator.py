@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.contract import Table, load_contract
-from orchestration.simulator import simulate
 from orchestration.simulator.cli import main
+from orchestration.simulator.engine import simulate
 from orchestration.simulator.profiles import ORDER_SYSTEM_TABLES
 
 START = dt.date(2025, 5, 20)

@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.ingest import ingest
 from orchestration.settings import PROJECT_ROOT
-from orchestration.simulator import simulate
+from orchestration.simulator.engine import simulate
 from orchestration.tests.conftest import TEST_PII_SALT
 from orchestration.tests.warehouse import columns_holding, personal_values, query, read_landed
 from orchestration.transform import run_dbt

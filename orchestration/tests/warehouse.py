@@ -31,7 +31,7 @@ from orchestration.quality.raw_checks import broken_rules, failed_days
 from orchestration.quality.raw_suites import measure, raw_rules
 from orchestration.run import problems, run_days
 from orchestration.settings import PROJECT_ROOT
-from orchestration.simulator import simulate
+from orchestration.simulator.engine import simulate
 from orchestration.simulator.profiles import get_profile
 from orchestration.transform import run_dbt
 
