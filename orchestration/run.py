@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -30,8 +31,6 @@ from dagster import (
     JobDefinition,
     RunsFilter,
 )
-from dagster._core.execution.api import create_execution_plan
-from dagster._core.utils import make_new_run_id
 
 from orchestration import settings
 from orchestration.console import log_path, logged, stage_sizes
@@ -71,7 +70,7 @@ def run_days(
     default a throwaway one), each event also passed to ``listener`` as it is stored."""
     job = job or refresh_job()
     instance = instance or DagsterInstance.ephemeral()
-    run_id = make_new_run_id()
+    run_id = str(uuid.uuid4())
     if listener is not None:
         instance.add_event_listener(run_id, listener)
     return job.execute_in_process(
@@ -130,12 +129,13 @@ def run_logged(
     """Run the days as the command line does: its stages printed to ``terminal`` (by default
     the standard output), everything else written to the run's log file; the result and the
     log file's path."""
-    path = log_path(settings.log_dir(), make_new_run_id())
+    path = log_path(settings.log_dir(), str(uuid.uuid4()))
     with logged(path, terminal) as out:
         out.terminal.write(f"log: {path}\n")
         job = refresh_job()  # its imports' warnings go to the log too
-        steps = create_execution_plan(job).get_steps_to_execute_in_topo_order()
-        console = out.follow(stage_sizes(step.key for step in steps))
+        # the job's steps are its graph's nodes, one step each, in the order they run
+        steps = job.graph.nodes_in_topological_order
+        console = out.follow(stage_sizes(step.name for step in steps))
         result = run_days(first, last, instance=instance, listener=console.event, job=job)
     return result, path
 
