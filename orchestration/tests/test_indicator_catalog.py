@@ -49,12 +49,16 @@ PINNED = {
     "marts.fct_indicator_decomposition": (288, "2805308491129752562952"),
     "marts.indicator_availability": (93, "856259442878880636746"),
 }
-#: Columns added since, left out of the hashes.
-LATER_COLUMNS = (
-    "is_provisional", "spread", "alert_sensitivity", "volume_share", "contribution", "why",
-    "root_indicator_code", "root_slice_dimension", "root_slice_value", "incident_first_day",
-    "incident_id",
-)  # fmt: skip
+#: Columns added since, per table, left out of its hash (the decomposition has a
+#: contribution column of its own, which stays in).
+LATER_COLUMNS = {
+    "marts.fct_indicator_values": ("is_provisional",),
+    "marts.fct_indicator_alerts": (
+        "is_provisional", "spread", "alert_sensitivity", "volume_share", "contribution",
+        "why", "root_indicator_code", "root_slice_dimension", "root_slice_value",
+        "incident_first_day", "incident_id",
+    ),
+}  # fmt: skip
 #: kpi_overview's columns then (grain and period, then its 20 headlines of that time) and
 #: their content hash.
 KPI_COLUMNS = (
@@ -197,8 +201,11 @@ def test_the_demo_shops_indicator_layer_is_unchanged(tmp_path: Path) -> None:
     database = published_file(tmp_path)
     # columns that came later (a value's maturity, an alert's spread, why and incident):
     # the pinned figures are those of the others
-    hashes = table_hashes(database, ("marts",), ignore=("_loaded_at", *LATER_COLUMNS))
-    assert {name: tuple(hashes[name]) for name in PINNED} == PINNED
+    hashes = {}
+    for name in PINNED:
+        ignore = ("_loaded_at", *LATER_COLUMNS.get(name, ()))
+        hashes[name] = tuple(table_hashes(database, ("marts",), ignore)[name])
+    assert hashes == PINNED
     types = dict(
         query(
             database,
