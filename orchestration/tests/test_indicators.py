@@ -231,9 +231,10 @@ def test_an_indicator_is_added_by_one_catalog_entry(warehouse: Path, tmp_path: P
     fails the catalog test."""
     project = tmp_path / "project"
     project.mkdir()
-    # the project, and the demo shop's reference seeds its seed-paths name
+    # the project, the demo shop's reference seeds its seed-paths name, and the docs the
+    # catalog generates pages of
     for name in ("dbt_project.yml", ".dbtignore", "models", "macros", "seeds", "tests",
-                 "orchestration/contract/reference"):  # fmt: skip
+                 "docs", "orchestration/contract/reference"):  # fmt: skip
         source = PROJECT_ROOT / name
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, project / name)
