@@ -436,13 +436,10 @@ def _base_version(
                 "where database_name = current_database() and not internal"
             ).fetchall()
         }
-        (written,) = con.execute(
-            "select tags['storage_version'] from duckdb_databases() "
-            "where database_name = current_database()"
-        ).fetchone()
+        written = _written_storage_version(con)
     finally:
         con.close()
-    same_format = _version_tuple(written or "") == _version_tuple(storage_version)
+    same_format = _version_tuple(written) == _version_tuple(storage_version)
     return path if same_format and found - {"main"} == {*schemas, META_SCHEMA} else None
 
 
@@ -692,13 +689,10 @@ def _audit(path: Path, tables: dict[str, int], storage_version: str) -> str:
             "where database_name = current_database() and not internal"
         ).fetchall():
             con.execute(f"select * from {_quote(schema)}.{_quote(view)} limit 0")
-        (written,) = con.execute(
-            "select tags['storage_version'] from duckdb_databases() "
-            "where database_name = current_database()"
-        ).fetchone()
+        written = _written_storage_version(con)
     finally:
         con.close()
-    wanted, actual = _version_tuple(storage_version), _version_tuple(written or "")
+    wanted, actual = _version_tuple(storage_version), _version_tuple(written)
     if wanted and (not actual or actual > wanted):
         raise PublishError(f"{path} has storage version {written}, not {storage_version}")
     return written or storage_version
@@ -860,6 +854,15 @@ def _literal(value: str) -> str:
 
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _written_storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage version the open file was written in ("" when DuckDB does not say)."""
+    (written,) = con.execute(
+        "select tags['storage_version'] from duckdb_databases() "
+        "where database_name = current_database()"
+    ).fetchone()
+    return written or ""
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
