@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +38,39 @@ PROBE_MEDIAN_MS = np.array([250.0, 400.0, 350.0, 600.0])
 OUTAGE_DAY_SHARE = 0.12
 RANDOM_FAILURE_RATE = 0.003
 TIMEOUT_SHARE = 0.8  # failures that time out (no response time)
+PROBES_PER_DAY = 24 * HOUR // PROBE_INTERVAL * sum(len(p) for p in LOCATION_PAGES)
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A random outage window of the storefront on one day: every probe it covers fails."""
+
+    day: int  # simulated day
+    start: int  # seconds after the shop's midnight
+    seconds: int  # length of the window
+    checkout_only: bool  # only the checkout page is down (else the whole site)
+
+
+def _draw_outage(rng: np.random.Generator, day: int = 0) -> Outage | None:
+    """The day's outage window, if any, drawn from the day's probe stream (after its random
+    probe failures)."""
+    if rng.random() >= OUTAGE_DAY_SHARE:
+        return None
+    start = int(rng.integers(0, 24 * HOUR))
+    seconds = int(rng.integers(10 * MINUTE, 60 * MINUTE))
+    return Outage(day, start, seconds, bool(rng.random() < 0.4))
+
+
+def outages(seed: int, days: int) -> list[Outage]:
+    """The random outage windows of a shop's first ``days`` days, as its probes draw them:
+    real availability dips that no incident injected (the incident benchmark labels them)."""
+    found = []
+    for day in range(days):
+        rng = stream(seed, "probes", day)
+        rng.random(PROBES_PER_DAY)  # the day's random probe failures
+        if (outage := _draw_outage(rng, day)) is not None:
+            found.append(outage)
+    return found
 
 
 class MarketMonitoring(ShopPart):
@@ -112,10 +146,10 @@ class MarketMonitoring(ShopPart):
         )
         n = len(page)
         failed = rng.random(n) < RANDOM_FAILURE_RATE
-        if rng.random() < OUTAGE_DAY_SHARE:
-            start = rng.integers(0, 24 * HOUR)
-            window = (second >= start) & (second < start + rng.integers(10 * MINUTE, 60 * MINUTE))
-            if rng.random() < 0.4:  # only the checkout is down
+        outage = _draw_outage(rng, day)
+        if outage is not None:
+            window = (second >= outage.start) & (second < outage.start + outage.seconds)
+            if outage.checkout_only:
                 window &= page == PROBE_PAGES.index("checkout")
             failed |= window
         busy = HOUR_WEIGHTS[second // HOUR] / HOUR_WEIGHTS.max()

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +20,7 @@ import pytest
 from orchestration.contract import Table, load_contract
 from orchestration.simulator.cli import main
 from orchestration.simulator.engine import simulate
+from orchestration.simulator.market_monitoring import outages
 from orchestration.simulator.profiles import ORDER_SYSTEM_TABLES
 
 START = dt.date(2025, 5, 20)
@@ -619,6 +621,43 @@ def test_traffic_and_conversion_look_like_a_shop(tables):
     assert 0.015 <= orders[ordinary].sum() / ordinary.sum() <= 0.06
     assert visits[days == np.datetime64("2025-06-18")][0] > 1.5 * np.median(visits)
     assert 0.25 <= (views == 1).mean() <= 0.6
+
+
+def test_random_outage_windows_are_the_probe_failures_they_cause(tmp_path):
+    """On 20 days of a small shop with five outage windows (seed 5), outages() (what the
+    incident benchmark labels) replays the probes' own draws: every probe inside a window
+    fails (only the checkout's for a checkout outage), and the days with a window are
+    exactly the days with four checkout probes in a row failed (a window lasts at least 10
+    minutes: two probes of each of the two locations probing the checkout; random failures
+    alone: about 0.003 ** 4 a day)."""
+    days, seed = 20, 5
+    simulate(tmp_path, START, days, scale=0.02, seed=seed)
+    probes = pa.concat_tables(
+        read_file(path, TABLES["probes"]) for path in files_of(tmp_path, TABLES["probes"])
+    )
+    at = column(probes, "probed_at") // 1_000_000  # seconds since the epoch, UTC
+    success = column(probes, "is_success")
+    page = column(probes, "page_type")
+    zone = ZoneInfo(CONTRACT.timezone)
+    midnight = {
+        day: int(dt.datetime.combine(date, dt.time(), zone).timestamp())
+        for day, date in enumerate(DATES[:days])
+    }
+    windows = outages(seed, days)
+    assert len(windows) == 5
+    for outage in windows:
+        start = midnight[outage.day] + outage.start
+        inside = (at >= start) & (at < start + outage.seconds)
+        if outage.checkout_only:
+            inside &= page == "checkout"
+        assert inside.sum() >= 4
+        assert not success[inside].any()
+    checkout = np.flatnonzero(page == "checkout")
+    checkout = checkout[np.argsort(at[checkout], kind="stable")]
+    failed = ~success[checkout].astype(bool)
+    run_end = np.convolve(failed, np.ones(4, dtype=int), "valid") == 4
+    days_down = {(int(t) - midnight[0]) // 86_400 for t in at[checkout][:-3][run_end]}
+    assert days_down == {outage.day for outage in windows}
 
 
 def test_only_landing_page_views_carry_utm_parameters(tables):
