@@ -59,7 +59,7 @@ KINDS: dict[str, Kind] = {
         1.0,
         "warehouse_processing_h",
         "warehouse_id",
-        1.0,
+        2.0,  # +48 h per stalled parcel, against ~12 h; about half the day's orders ship that day
         lead_days=1,
     ),
     "runaway_ad_cost": Kind(
@@ -77,7 +77,7 @@ KINDS: dict[str, Kind] = {
         1.0,
         "sku_diversity",
         "category_l1",
-        -0.5,
+        -0.94,  # held SKUs that the day's deliveries restock stay on sale
     ),
     "tracking_loss": Kind(
         "the tracking tag is broken on one device: a share (magnitude) of its click-stream "

@@ -1,0 +1,96 @@
+"""The simulator's incident kinds move their expected root indicator by what ``KINDS`` says
+(orchestration/simulator/incidents.py: ``Incident.expected_effect``), measured by a second
+route: the same small shop simulated with and without the incidents (an incident draws its
+extra random numbers from streams of its own, so the rest of the shop is the same), the root
+indicator recomputed from the landing files by the catalog's definition."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.simulator.catalogue import L1_NAMES, Catalogue
+from orchestration.simulator.clock import Clock
+from orchestration.simulator.engine import simulate
+from orchestration.simulator.incidents import Incident
+
+START, DAYS, SCALE, SEED = dt.date(2025, 4, 1), 36, 0.1, 5
+#: Relative tolerance on the effect: the held or stalled units are a random share.
+TOLERANCE = 0.25
+STALL = Incident("warehouse_stall", dt.date(2025, 5, 1), "WH-SH", 0.5)
+STOCKOUT = Incident("category_stockout", dt.date(2025, 5, 4), "服装", 0.6)
+
+
+@pytest.fixture(scope="module")
+def shops(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("incident_effects")
+    simulate(root / "quiet", START, DAYS, scale=SCALE, seed=SEED)
+    simulate(root / "incidents", START, DAYS, scale=SCALE, seed=SEED, incidents=(STALL, STOCKOUT))
+    return root / "quiet", root / "incidents"
+
+
+def landed(landing: Path, source: str, table: str) -> str:
+    return f"read_csv('{landing}/{source}/{table}/*/*.csv', header = true)"
+
+
+def warehouse_processing_h(landing: Path, warehouse: str, day: dt.date) -> float:
+    """Mean hours from the start of fulfilment (payment, the order for cash on delivery) to
+    shipping of the warehouse's parcels of the orders placed on ``day`` (shop time)."""
+    query = f"""
+        with paid as (
+            select order_id, min(attempted_at) as paid_at
+            from {landed(landing, "shop", "payments")} where status = 'success' group by 1
+        ),
+        parcels as (
+            select shipment_id, arg_max(shipped_at, updated_at) as shipped_at,
+                   any_value(order_id) as order_id, any_value(warehouse_id) as warehouse_id
+            from {landed(landing, "wms", "shipments")} group by 1
+        )
+        select avg(epoch(parcels.shipped_at) - epoch(
+            case when orders.payment_method = 'cod' then orders.placed_at else paid.paid_at end
+        )) / 3600
+        from parcels
+        join {landed(landing, "shop", "orders")} as orders using (order_id)
+        left join paid using (order_id)
+        where parcels.warehouse_id = ? and parcels.shipped_at is not null
+          and cast(timezone('Asia/Shanghai', orders.placed_at) as date) = ?
+    """
+    return duckdb.connect().execute(query, [warehouse, day]).fetchone()[0]
+
+
+def sku_diversity(landing: Path, category: str, day: dt.date) -> int:
+    """SKUs of the level 1 category (the simulator's catalogue) in stock in any warehouse at
+    the end of ``day``."""
+    query = f"""
+        select count(*) from (
+            select sku_id from {landed(landing, "wms", "inventory_snapshots")}
+            where snapshot_date = ? and sku_id in (select unnest(?))
+            group by sku_id having sum(system_quantity) > 0
+        )
+    """
+    catalogue = Catalogue(SEED, SCALE, Clock(START, DAYS, "Asia/Shanghai"))
+    skus = [
+        sku
+        for sku, l1 in zip(catalogue.sku_ids.to_pylist(), catalogue.l1, strict=True)
+        if L1_NAMES[l1] == category
+    ]
+    return duckdb.connect().execute(query, [day, skus]).fetchone()[0]
+
+
+def test_warehouse_stall_moves_processing_time_by_its_expected_effect(shops) -> None:
+    quiet, stalled = shops
+    before = warehouse_processing_h(quiet, STALL.target, STALL.date)
+    after = warehouse_processing_h(stalled, STALL.target, STALL.date)
+    expected = STALL.expected_effect(None, 0)
+    assert after / before - 1 == pytest.approx(expected, rel=TOLERANCE)
+
+
+def test_category_stockout_moves_sku_diversity_by_its_expected_effect(shops) -> None:
+    quiet, held = shops
+    before = sku_diversity(quiet, STOCKOUT.target, STOCKOUT.date)
+    after = sku_diversity(held, STOCKOUT.target, STOCKOUT.date)
+    expected = STOCKOUT.expected_effect(None, 0)
+    assert after / before - 1 == pytest.approx(expected, rel=TOLERANCE)
