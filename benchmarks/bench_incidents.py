@@ -172,8 +172,11 @@ def effect_bucket(effect: float) -> str:
     return "severe" if size >= 0.2 else "moderate" if size >= 0.1 else "subtle"
 
 
-def run_pipeline(root: Path, days: int, labels: list[dict], scale: float, seed: int) -> dict:
-    """Simulate the shop with the labels' incidents and run the pipeline over it once."""
+def run_pipeline(
+    root: Path, days: int, labels: list[dict], scale: float, seed: int, without_dagster: bool
+) -> dict:
+    """Simulate the shop with the labels' incidents and run the pipeline over it once (or
+    build it without the Dagster run: ``build_only``)."""
     from orchestration.simulator.engine import simulate
 
     shutil.rmtree(root, ignore_errors=True)
@@ -183,8 +186,23 @@ def run_pipeline(root: Path, days: int, labels: list[dict], scale: float, seed: 
         root / "landing", START, days, scale, seed, incidents=tuple(x["incident"] for x in labels)
     )
     simulated = time.monotonic() - began
-    env = {
-        **os.environ,
+    env = {**os.environ, **shop_environment(root)}
+    (root / "dagster").mkdir()
+    last = START + dt.timedelta(days=days - 1)
+    command = [sys.executable, "-m", "orchestration.run", "--start", str(START), "--end", str(last)]
+    if without_dagster:
+        command = [sys.executable, str(Path(__file__).resolve()), "--build-only", str(root)]
+    began = time.monotonic()
+    with (root / "pipeline.log").open("w") as log:
+        code = subprocess.call(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if code != 0:
+        raise SystemExit(f"the pipeline failed (exit {code}): see {root / 'pipeline.log'}")
+    return {"simulate_s": round(simulated, 1), "pipeline_s": round(time.monotonic() - began, 1)}
+
+
+def shop_environment(root: Path) -> dict[str, str]:
+    """The settings that point the pipeline at the benchmark's shop under ``root``."""
+    return {
         "SHOP_LANDING_DIR": str(root / "landing"),
         "SHOP_WAREHOUSE_PATH": str(root / "warehouse" / "shop.duckdb"),
         "SHOP_PUBLISHED_DIR": str(root / "published"),
@@ -194,15 +212,33 @@ def run_pipeline(root: Path, days: int, labels: list[dict], scale: float, seed: 
         "DAGSTER_HOME": str(root / "dagster"),
         "SHOP_LOG_DIR": str(root / "logs"),
     }
-    (root / "dagster").mkdir()
-    last = START + dt.timedelta(days=days - 1)
-    command = [sys.executable, "-m", "orchestration.run", "--start", str(START), "--end", str(last)]
-    began = time.monotonic()
-    with (root / "pipeline.log").open("w") as log:
-        code = subprocess.call(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    if code != 0:
-        raise SystemExit(f"the pipeline failed (exit {code}): see {root / 'pipeline.log'}")
-    return {"simulate_s": round(simulated, 1), "pipeline_s": round(time.monotonic() - began, 1)}
+
+
+def build_only(root: Path) -> None:
+    """The warehouse as a full run builds it, without the Dagster run and dbt's tests (on a
+    loaded machine): ingest, the raw gate (which must pass) and dbt's seeds and models."""
+    from orchestration.ingest import ingest
+    from orchestration.tests.warehouse import pass_raw_gate
+    from orchestration.transform import run_dbt
+
+    database = root / "warehouse" / "shop.duckdb"
+    if not ingest(database, root / "landing").ok:
+        raise SystemExit("ingest failed")
+    pass_raw_gate(database)
+    if not run_dbt(["build", "--quiet", "--resource-type", "seed", "--resource-type", "model"]):
+        raise SystemExit("dbt build failed")
+
+
+def rebuild_indicators(root: Path) -> None:
+    """Rebuild the indicator catalog seed and every model downstream of it (values, expected
+    ranges, alerts, incidents) in the shop's warehouse: the catalog's alert settings applied
+    to a shop already built."""
+    from orchestration.transform import run_dbt
+
+    os.environ.update(shop_environment(root))
+    selected = ["--select", "indicator_catalog+", "--resource-type", "seed", "--resource-type"]
+    if not run_dbt(["build", "--quiet", *selected, "model"]):
+        raise SystemExit("dbt build of the indicator models failed")
 
 
 def read_warehouse(database: Path) -> dict[str, pd.DataFrame]:
@@ -446,13 +482,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_incidents"))
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--reuse", action="store_true", help="score the shop already under --work")
+    parser.add_argument(
+        "--without-dagster",
+        action="store_true",
+        help="build the shop by ingest, raw gate and dbt's seeds and models (no Dagster run, "
+        "no dbt tests)",
+    )
+    parser.add_argument(
+        "--rebuild-indicators",
+        action="store_true",
+        help="with --reuse: rebuild the indicator catalog and its models first",
+    )
+    parser.add_argument("--build-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.build_only:
+        build_only(args.build_only)
+        return 0
 
     labels = draw_labels(args.days, args.incidents, args.seed, args.scale)
     root = args.work / f"seed_{args.seed}_scale_{args.scale:g}"
     timing = {}
     if not args.reuse:
-        timing = run_pipeline(root, args.days, labels, args.scale, args.seed)
+        timing = run_pipeline(root, args.days, labels, args.scale, args.seed, args.without_dagster)
+    elif args.rebuild_indicators:
+        began = time.monotonic()
+        rebuild_indicators(root)
+        timing = {"rebuild_indicators_s": round(time.monotonic() - began, 1)}
     data = read_warehouse(root / "warehouse" / "shop.duckdb")
     min_volume = {e["code"]: (e.get("alert") or {}).get("min_volume", 0) for e in load_catalog()}
     for label in labels:
@@ -490,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "scale": args.scale,
             "detector_source": source,
+            "build": "ingest, raw gate, dbt seeds and models (no Dagster run)"
+            if args.without_dagster
+            else "python -m orchestration.run",
             "alert_rows": alert_rows,
             **timing,
             "load_average": os.getloadavg(),
