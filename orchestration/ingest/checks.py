@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
@@ -126,6 +127,10 @@ class ValueRule:
     breaks: Callable[[Column, str], str]
     #: what is wrong with a value that breaks it: "value '7.825' <says>"
     says: Callable[[Column], str]
+    #: a test of a column's values as Arrow (strings as read) that is false only when no
+    #: value breaks the rule, where that is much cheaper than the SQL condition on each
+    #: value: many files are then measured at once (files_breaking_values)
+    none_breaks: Callable[[Column, pa.Array], bool] | None = None
 
 
 def _not_finite(column: Column, file_format: str) -> str:
@@ -138,6 +143,40 @@ def _not_finite(column: Column, file_format: str) -> str:
 def _holds_control(column: Column, file_format: str) -> str:
     characters = _CONTROL_BUT_LINES if column.multiline else _CONTROL
     return f"regexp_matches({{v}}, '[{characters}]')"
+
+
+def _text_bytes(array: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of all the values of a string array (of a dictionary array: of its
+    dictionary), one after another."""
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary
+    _, offsets, data = array.buffers()
+    if not len(array) or data is None:
+        return np.empty(0, np.uint8)
+    kind = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    bounds = np.frombuffer(offsets, kind)[array.offset : array.offset + len(array) + 1]
+    return np.frombuffer(data, np.uint8)[bounds[0] : bounds[-1]]
+
+
+def _holds_no_control(column: Column, values: pa.Array) -> bool:
+    """No value holds a control character (_CONTROL, or _CONTROL_BUT_LINES when multiline),
+    told from the values' UTF-8 bytes: a C0 control or DEL is its own byte, U+0080-U+009F is
+    0xC2 0x80-0x9F and U+FEFF is 0xEF 0xBB 0xBF. (The bytes of two values side by side
+    never make one of them: a value is valid UTF-8 on its own.)"""
+    text = _text_bytes(values)
+    # one pass for the common case: printable ASCII only (0x20-0x7E)
+    if not ((text - np.uint8(0x20)) >= np.uint8(0x5F)).any():
+        return True
+    controls = (text < 0x20) | (text == 0x7F)
+    if column.multiline:
+        controls &= ~np.isin(text, (0x09, 0x0A, 0x0D))
+    if controls.any():
+        return False
+    lead = np.flatnonzero(text[:-1] == 0xC2) + 1
+    if ((text[lead] >= 0x80) & (text[lead] <= 0x9F)).any():
+        return False
+    lead = np.flatnonzero(text[:-2] == 0xEF) + 1
+    return not ((text[lead] == 0xBB) & (text[lead + 1] == 0xBF)).any()
 
 
 def _unparseable_says(column: Column) -> str:
@@ -189,6 +228,10 @@ VALUE_RULES = (
             "holds a control character (NUL, escape, a byte-order mark …)"
             + ("" if column.multiline else " or a line break or tab")
             + "; a column that may hold line breaks and tabs declares multiline: true"
+        ),
+        lambda column, values: all(
+            _holds_no_control(column, chunk)
+            for chunk in (values.chunks if isinstance(values, pa.ChunkedArray) else [values])
         ),
     ),
     ValueRule(
@@ -306,17 +349,24 @@ def _malformed_line(text: str, header: list[str], file: str) -> ContractViolatio
     return None
 
 
-def _read_csv(path: Path, table: Table, encoding: str, file: str) -> pa.Table:
-    text = _decode(path.read_bytes(), encoding, file)
+#: A CSV text above this size is parsed on several threads (below it, starting them costs
+#: more than they save); the records are the same either way.
+_THREADED_CSV_BYTES = 4 * 2**20
+
+
+def _read_csv(data: bytes, table: Table, encoding: str, file: str) -> pa.Table:
+    text = _decode(data, encoding, file)
     if not text.strip():
         raise ContractViolation(file, "empty_file", "the file has no header and no rows")
     header = next(csv.reader(io.StringIO(text)))
     _check_header(table, header, file)
+    utf8 = data if encoding == "utf-8" and not data.startswith(codecs.BOM_UTF8) else None
     try:
         # every field as text, none taken for null here: the contract's null tokens are
         # applied per column (_without_null_tokens)
         records = pa_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(use_threads=len(data) > _THREADED_CSV_BYTES),
             # a quoted field may hold a line break (a multiline column keeps it, any other
             # column's control_character rule names it): never a record split in two
             parse_options=pa_csv.ParseOptions(newlines_in_values=True),
@@ -332,9 +382,12 @@ def _read_csv(path: Path, table: Table, encoding: str, file: str) -> pa.Table:
     return _with_absent_columns(table, records, as_text=True)
 
 
-def _without_null_tokens(table: Table, source: Source, relation: str) -> str:
-    """SQL over a CSV file's text in which each column's null tokens are nulls."""
-    expressions = []
+def _without_null_tokens(
+    table: Table, source: Source, relation: str, keep: tuple[str, ...] = ()
+) -> str:
+    """SQL over a CSV file's text in which each column's null tokens are nulls (and the
+    columns ``keep`` as they are)."""
+    expressions = [f'"{name}"' for name in keep]
     for column in table.columns:
         name = f'"{column.name}"'
         tokens = ", ".join(
@@ -345,9 +398,14 @@ def _without_null_tokens(table: Table, source: Source, relation: str) -> str:
     return f"select {', '.join(expressions)} from {relation}"
 
 
-def _read_parquet(path: Path, table: Table, file: str) -> pa.Table:
+def _read_parquet(data: bytes, table: Table, file: str, text_as_dictionary: bool) -> pa.Table:
+    """A Parquet file's records, checked for the contract's columns and types; with
+    ``text_as_dictionary``, its text columns as dictionaries (each distinct text once)."""
+    dictionary = (
+        [c.name for c in table.columns if c.type == "string"] if text_as_dictionary else None
+    )
     try:
-        arrow_table = pq.read_table(path)
+        arrow_table = pq.read_table(pa.BufferReader(data), read_dictionary=dictionary)
     except (pa.ArrowInvalid, OSError) as error:
         raise ContractViolation(
             file, "unreadable_file", f"not a readable Parquet file (truncated or corrupt): {error}"
@@ -368,8 +426,24 @@ def _read_parquet(path: Path, table: Table, file: str) -> pa.Table:
     return arrow_table
 
 
-def _typed_select(table: Table, relation: str) -> str:
-    """SQL turning the registered file into the contract's warehouse types (UTC, no zone)."""
+def _with_nulls(table: Table, file_format: str, relation: str, keep: tuple[str, ...] = ()) -> str:
+    """A relation of delivered records as the value rules see them: a CSV's null tokens as
+    nulls (and the columns ``keep`` as they are)."""
+    if file_format != "csv":
+        return relation
+    source = load_contract().source(table.source)
+    return f"({_without_null_tokens(table, source, relation, keep)})"
+
+
+def typed_records(table: Table, file_format: str, relation: str, keep: tuple[str, ...]) -> str:
+    """SQL: a relation of delivered records (checked) in the contract's warehouse types, then
+    the columns ``keep`` as they are."""
+    return _typed_select(table, _with_nulls(table, file_format, relation, keep), keep)
+
+
+def _typed_select(table: Table, relation: str, keep: tuple[str, ...] = ()) -> str:
+    """SQL turning the registered file into the contract's warehouse types (UTC, no zone),
+    then the columns ``keep`` as they are."""
     expressions = []
     for column in table.columns:
         name = f'"{column.name}"'
@@ -378,7 +452,25 @@ def _typed_select(table: Table, relation: str) -> str:
         else:
             expression = f"cast({name} as {column.warehouse_type})"
         expressions.append(f"{expression} as {name}")
+    expressions += [f'"{name}"' for name in keep]
     return f"select {', '.join(expressions)} from {relation}"
+
+
+def _value_checks(table: Table, file_format: str) -> list[tuple[ValueRule, Column]]:
+    """The (rule, column) pairs of VALUE_RULES that apply to a file of the table, in
+    contract order of the columns."""
+    return [
+        (rule, column)
+        for column in table.columns
+        for rule in VALUE_RULES
+        if rule.applies(column, file_format)
+    ]
+
+
+def _breaks(rule: ValueRule, column: Column, file_format: str) -> str:
+    """SQL condition: the column's value is not null and breaks the rule."""
+    condition = rule.breaks(column, file_format).replace("{v}", f'"{column.name}"')
+    return f'"{column.name}" is not null and ({condition})'
 
 
 def _first_bad_value(
@@ -387,22 +479,12 @@ def _first_bad_value(
     """Reject a file with a value that breaks a value rule, naming the rule, column, row and
     value; every rule of every column is measured in one scan (the first failing row of each),
     and the earliest column and rule in contract order is reported."""
-    checks = [
-        (rule, column)
-        for column in table.columns
-        for rule in VALUE_RULES
-        if rule.applies(column, file_format)
-    ]
+    checks = _value_checks(table, file_format)
     if not checks:
         return
-
-    def quoted(column: Column) -> str:
-        return f'"{column.name}"'
-
     numbered = f"(select row_number() over () as row_number, * from {relation})"
     firsts = ", ".join(
-        f'min(row_number) filter (where "{column.name}" is not null '
-        f"and ({rule.breaks(column, file_format).replace('{v}', quoted(column))}))"
+        f"min(row_number) filter (where {_breaks(rule, column, file_format)})"
         for rule, column in checks
     )
     (found,) = con.execute(f"select {firsts} from {numbered}").fetchall()
@@ -422,6 +504,21 @@ def _first_bad_value(
         )
 
 
+def delivered_records(
+    path: Path, data: bytes, table: Table, source: Source, file: str, *, text_as_dictionary=False
+) -> pa.Table:
+    """A landing file's records as delivered (a CSV's fields as text), once its type,
+    encoding, structure, columns and Parquet types meet the contract; ``data`` is the file's
+    content. Each optional column the file leaves out is there, null."""
+    if path.suffix not in (".csv", ".parquet"):
+        raise ContractViolation(file, "unknown_file_type", "only .parquet and .csv are accepted")
+    if not data:
+        raise ContractViolation(file, "empty_file", "the file is empty (0 bytes)")
+    if path.suffix == ".csv":
+        return _read_csv(data, table, source.csv_encoding, file)
+    return _read_parquet(data, table, file, text_as_dictionary)
+
+
 def read_landing_file(
     con: duckdb.DuckDBPyConnection, path: Path, table: Table, file: str
 ) -> pa.Table:
@@ -430,21 +527,11 @@ def read_landing_file(
     ``con`` must use the UTC time zone; ``file`` is the name used in error messages.
     """
     source = load_contract().source(table.source)
-    if path.suffix not in (".csv", ".parquet"):
-        raise ContractViolation(file, "unknown_file_type", "only .parquet and .csv are accepted")
-    if path.stat().st_size == 0:
-        raise ContractViolation(file, "empty_file", "the file is empty (0 bytes)")
-    if path.suffix == ".csv":
-        arrow_table = _read_csv(path, table, source.csv_encoding, file)
-    else:
-        arrow_table = _read_parquet(path, table, file)
+    data = path.read_bytes() if path.suffix in (".csv", ".parquet") else b""
+    arrow_table = delivered_records(path, data, table, source, file)
     con.register("landing_file", arrow_table)
     file_format = path.suffix[1:]
-    relation = (
-        f"({_without_null_tokens(table, source, 'landing_file')})"
-        if file_format == "csv"
-        else "landing_file"
-    )
+    relation = _with_nulls(table, file_format, "landing_file")
     try:
         _first_bad_value(con, table, relation, file_format, file)
         return con.sql(_typed_select(table, relation)).to_arrow_table()
@@ -452,3 +539,68 @@ def read_landing_file(
         raise ContractViolation(file, "wrong_type", str(error)) from None
     finally:
         con.unregister("landing_file")
+
+
+def stacked(table: Table, files: list[pa.Table], labels: dict[str, list]) -> list[pa.Table]:
+    """Records of many files as few tables, in contract column order: one per set of column
+    types (usually all the files of a table have one). Each label (a value per file, in the
+    order of ``files``) becomes a column holding its file's value on each of its rows."""
+    groups: dict[tuple, list[int]] = {}
+    for index, records in enumerate(files):
+        key = tuple(
+            (field.type, field.nullable) for field in records.select(table.column_names).schema
+        )
+        groups.setdefault(key, []).append(index)
+    stacks = []
+    for members in groups.values():
+        parts = [files[index].select(table.column_names) for index in members]
+        stack = pa.concat_tables([part.replace_schema_metadata(None) for part in parts])
+        rows = np.repeat(np.arange(len(members), dtype=np.int32), [part.num_rows for part in parts])
+        for name, values in labels.items():
+            values = pa.array([values[index] for index in members])
+            column = (
+                pa.DictionaryArray.from_arrays(pa.array(rows), values)
+                if pa.types.is_string(values.type)
+                else values.take(pa.array(rows))
+            )
+            stack = stack.append_column(name, column)
+        stacks.append(stack)
+    return stacks
+
+
+def files_breaking_values(
+    con: duckdb.DuckDBPyConnection, table: Table, file_format: str, files: dict[str, pa.Table]
+) -> set[str]:
+    """Of many files' records as delivered (a CSV's fields as text; by file name), the files
+    in which a value may break a value rule, all measured in one scan per set of column
+    types. A file named here holds a breaking value or may (``none_breaks`` is not exact):
+    its check on its own (read_landing_file) tells which and where; a file not named breaks
+    no rule."""
+    checks = _value_checks(table, file_format)
+    suspects = {
+        name
+        for name, records in files.items()
+        for rule, column in checks
+        if rule.none_breaks and not rule.none_breaks(column, records.column(column.name))
+    }
+    conditions = [
+        _breaks(rule, column, file_format) for rule, column in checks if not rule.none_breaks
+    ]
+    names = [name for name in files if name not in suspects]
+    if not conditions or not names:
+        return suspects
+    label = "_landing_file"
+    for stack in stacked(table, [files[name] for name in names], {label: names}):
+        con.register("landing_stack", stack)
+        relation = _with_nulls(table, file_format, "landing_stack", keep=(label,))
+        try:
+            found = con.execute(
+                f"select distinct cast({label} as varchar) from {relation} "
+                f"where {' or '.join(f'({condition})' for condition in conditions)}"
+            ).fetchall()
+        except duckdb.Error:  # e.g. a value no cast takes: each file's own check names it
+            found = [(name,) for name in stack.column(label).chunk(0).dictionary.to_pylist()]
+        finally:
+            con.unregister("landing_stack")
+        suspects.update(name for (name,) in found)
+    return suspects

@@ -72,17 +72,25 @@ def record(
         f"(select unnest(?::date[]))",
         [table, days],
     )
-    con.executemany(
-        f"insert into {CHECKS_TABLE} values (?, ?, ?, ?, ?)",
-        [[table, day, status, reason, recorded_at] for day, (status, reason) in statuses.items()],
+    con.execute(
+        f"insert into {CHECKS_TABLE} "
+        "select ?, unnest(?::date[]), unnest(?::varchar[]), unnest(?::varchar[]), ?",
+        [
+            table,
+            days,
+            [status for status, _ in statuses.values()],
+            [reason for _, reason in statuses.values()],
+            recorded_at,
+        ],
     )
 
 
 def mark_loaded(
-    con: duckdb.DuckDBPyConnection, table: str, day: dt.date, loaded_at: dt.datetime
+    con: duckdb.DuckDBPyConnection, table: str, days: Iterable[dt.date], loaded_at: dt.datetime
 ) -> None:
-    """A partition just (re)loaded: unchecked until a run over its day checks it."""
-    record(con, table, {day: (UNCHECKED, f"loaded at {loaded_at:%Y-%m-%d %H:%M:%S} UTC")})
+    """Partitions just (re)loaded: unchecked until a run over their day checks them."""
+    reason = f"loaded at {loaded_at:%Y-%m-%d %H:%M:%S} UTC"
+    record(con, table, dict.fromkeys(days, (UNCHECKED, reason)))
 
 
 def record_check(
