@@ -545,17 +545,17 @@ def stacked(table: Table, files: list[pa.Table], labels: dict[str, list]) -> lis
     """Records of many files as few tables, in contract column order: one per set of column
     types (usually all the files of a table have one). Each label (a value per file, in the
     order of ``files``) becomes a column holding its file's value on each of its rows."""
+    names = table.column_names
+    # the columns alone, without the files' schema or field metadata
+    parts = [pa.Table.from_arrays(records.select(names).columns, names=names) for records in files]
     groups: dict[tuple, list[int]] = {}
-    for index, records in enumerate(files):
-        key = tuple(
-            (field.type, field.nullable) for field in records.select(table.column_names).schema
-        )
-        groups.setdefault(key, []).append(index)
+    for index, part in enumerate(parts):
+        groups.setdefault(tuple(part.schema.types), []).append(index)
     stacks = []
     for members in groups.values():
-        parts = [files[index].select(table.column_names) for index in members]
-        stack = pa.concat_tables([part.replace_schema_metadata(None) for part in parts])
-        rows = np.repeat(np.arange(len(members), dtype=np.int32), [part.num_rows for part in parts])
+        stack = pa.concat_tables([parts[index] for index in members])
+        sizes = [parts[index].num_rows for index in members]
+        rows = np.repeat(np.arange(len(members), dtype=np.int32), sizes)
         for name, values in labels.items():
             values = pa.array([values[index] for index in members])
             column = (

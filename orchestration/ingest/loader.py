@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration import settings
-from orchestration.contract import RAW_SCHEMA, Table, load_contract
+from orchestration.contract import RAW_SCHEMA, Source, Table, load_contract
 from orchestration.ingest.checks import (
     ContractViolation,
     delivered_records,
@@ -151,14 +152,16 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def partition_files(directory: Path) -> list[Path]:
     """The data files of a partition directory (hidden and marker files are ignored)."""
-    return sorted(
-        path
-        for path in directory.iterdir()
-        if path.is_file() and not path.name.startswith((".", "_"))
-    )
+    with os.scandir(directory) as entries:
+        names = [
+            entry.name
+            for entry in entries
+            if entry.is_file() and not entry.name.startswith((".", "_"))
+        ]
+    return [directory / name for name in sorted(names)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Landed:
     """A partition's files as they are in the landing area: paths, names, contents."""
 
@@ -270,7 +273,9 @@ def load_partitions(
     days = list(days)
     results: dict[dt.date, PartitionResult] = {}
     last_loaded = {} if force else _last_loaded_fingerprints(con, table)
+    source = load_contract().source(table.source)
     pending: list[_Delivered] = []
+    pending_rows = 0
     for day in days:
         landed = _landed(landing_root, table, day)
         if not landed.paths:
@@ -286,16 +291,17 @@ def load_partitions(
         if landed.fingerprint == last_loaded.get(day):
             results[day] = PartitionResult(table.name, day, "unchanged", files=landed.names)
             continue
-        pending.append(_delivered(table, landed))
-        if sum(item.rows for item in pending) >= BATCH_ROWS:
+        pending.append(_delivered(table, source, landed))
+        pending_rows += pending[-1].rows
+        if pending_rows >= BATCH_ROWS:
             results.update(_load_batch(con, table, pending, loaded_at))
-            pending = []
+            pending, pending_rows = [], 0
     if pending:
         results.update(_load_batch(con, table, pending, loaded_at))
     return [results[day] for day in days]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Delivered:
     """A partition read from the landing area, its files' records as delivered (or None when
     a file breaks the contract's structure: the partition is then checked file by file)."""
@@ -312,8 +318,7 @@ class _Delivered:
         return PartitionResult(self.table, self.landed.day, "loaded", self.rows, self.landed.names)
 
 
-def _delivered(table: Table, landed: _Landed) -> _Delivered:
-    source = load_contract().source(table.source)
+def _delivered(table: Table, source: Source, landed: _Landed) -> _Delivered:
     try:
         records = [
             delivered_records(path, content, table, source, name, text_as_dictionary=True)
@@ -358,7 +363,7 @@ def _load_batch(
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Checked:
     """A partition whose files were checked one by one: rejected, or in the warehouse types."""
 

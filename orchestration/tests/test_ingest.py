@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import dataclasses
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 from orchestration.contract import load_contract
 from orchestration.contract.landing import to_contract_table, write_landing_file
 from orchestration.ingest import ingest
-from orchestration.ingest.checks import ContractViolation, read_landing_file
+from orchestration.ingest.checks import VALUE_RULES, ContractViolation, read_landing_file
 from orchestration.tests.damage import drop_csv_column, replace_in_csv
 from orchestration.tests.warehouse import query
 
@@ -247,6 +249,15 @@ BAD_FILES = {
         lambda landing: (_orders_file(landing).with_suffix(".xlsx")).write_bytes(b"x"),
         "orders",
         "part-0000.xlsx: [unknown_file_type]: only .parquet and .csv are accepted",
+    ),
+    "an integer beyond the contract type": (
+        # passes the stacked check of many files (no value rule is about it); the insert's
+        # cast refuses it, and the file's own check names it
+        lambda landing: _parquet_with(
+            landing, "page_load_ms", pa.array([0, 1, 2, 2**63], pa.uint64())
+        ),
+        "events",
+        "web/events/date=2025-03-01/part-0000.parquet: [wrong_type]",
     ),
     "integer with a fraction": (
         lambda landing: _parquet_with(landing, "page_load_ms", pa.array([0.5, 1.0, 2.0, 3.0])),
@@ -647,3 +658,69 @@ def test_a_file_may_leave_out_an_optional_column_and_no_other(tmp_path: Path) ->
         "are missing: ['sku_id']"
     )
     assert query(database, "select count(*) from raw.order_lines") == [(3,)]
+
+
+def test_the_control_character_rule_reads_the_same_from_bytes_as_in_sql() -> None:
+    """The stacked check tells control characters from the values' UTF-8 bytes; the file's own
+    check with the rule's SQL (DuckDB's regular expression): both agree on each value,
+    the characters next to the refused ones (U+00A0, U+FEFE, '·', '￥') included."""
+    (rule,) = [rule for rule in VALUE_RULES if rule.name == "control_character"]
+    text = ORDERS.column("payment_method")
+    lines = dataclasses.replace(text, multiline=True)
+    values = [
+        *(chr(code) for code in range(0x00, 0x21)),
+        "\x7e", "\x7f", "\x80", "\x9f", "\xa0", "\xb7", "\ufeff", "\ufefe", "\uffe5",
+        "双11大促", "a\tb", "a\r\nb", "ok\x00", "·华东仓", "e\u0301", "",
+    ]  # fmt: skip
+    con = duckdb.connect()
+    for column in (text, lines):
+        condition = rule.breaks(column, "csv").replace("{v}", "?")
+        in_sql = [con.execute(f"select {condition}", [value]).fetchone()[0] for value in values]
+        from_bytes = [not rule.none_breaks(column, pa.array([value])) for value in values]
+        assert from_bytes == in_sql
+        # 32 C0 controls, DEL, U+0080, U+009F, U+FEFF and three texts holding one; a multiline
+        # column takes a tab, a line feed and a carriage return (and the two texts of them)
+        assert sum(in_sql) == (39 if column is text else 34)
+        # many values at once: only one of them breaks the rule
+        assert rule.none_breaks(column, pa.array(["华东", "\xa0", None, "x"]))
+        assert not rule.none_breaks(column, pa.array(["华东", None, "x\x9f"]))
+        dictionary = pa.array(["a", "b\x1b", "a"]).dictionary_encode()
+        assert not rule.none_breaks(column, dictionary)
+        assert rule.none_breaks(column, pa.array(["x", "y\x1b", "z"]).slice(2))
+
+
+def test_the_stacked_load_equals_each_file_checked_on_its_own(
+    landing: Path, database: Path
+) -> None:
+    """Partitions load through one stacked check and insert per table; each file's rows in raw
+    are exactly those of its own check (read_landing_file), files of another column order
+    and without an optional column included."""
+    lines = CONTRACT.table("shop", "order_lines")
+    write_landing_file(
+        landing, lines, DAY1, order_lines_data(DAY1, ["WELCOME10", None], [None] * 2)
+    )
+    second = write_landing_file(
+        landing, lines, DAY1, order_lines_data(DAY1, [None], ["双11大促"]), part=1
+    )
+    drop_csv_column(second, "coupon_code", "gbk")
+    rows = list(csv.reader(io.StringIO(second.read_text(encoding="gbk"))))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(row[1:] + row[:1] for row in rows)
+    second.write_bytes(out.getvalue().encode("gbk"))  # the first column moved to the end
+    report = ingest(database, landing, loaded_at=LOADED_AT)
+    assert report.ok, report.summary()
+    assert report.rows_loaded() == {"orders": 5, "order_lines": 3, "events": 4}
+    for table in (ORDERS, EVENTS, lines):
+        for path in sorted((landing / table.source / table.name).rglob("part-*")):
+            name = str(path.relative_to(landing))
+            own = _read(path, table).to_pylist()
+            loaded = query(
+                database,
+                f"select {', '.join(table.column_names)} from raw.{table.name} "
+                "where _source_file = ?",
+                [name],
+            )
+            assert sorted(loaded, key=str) == sorted(
+                (tuple(row.values()) for row in own), key=str
+            ), name
+            assert own
