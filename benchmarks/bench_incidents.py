@@ -10,19 +10,31 @@
    magnitude derived from the effect through the kind's table (capped where the kind cannot
    move its root so far: a SKU's share of its category, a share of at most 1); one day
    mostly, two or three now and then. Written to ``labels.json`` beside the shop.
+   The shop's own random availability dips (the storefront's outage windows, 10-60
+   minutes on about 12 % of days: ``market_monitoring.outages``) are real events too: they
+   are listed beside the labels (``availability_dips``); an incident at site availability
+   on a dip's day or the next is neither counted as found nor as false, and those days are
+   not quiet.
 2. The shop is simulated with them and the whole pipeline runs over it (``python -m
    orchestration.run``, one full run in a child process, its own landing, warehouse and
-   published folders under ``--work``).
+   published folders under ``--work``; ``--without-dagster``: ingest, raw gate and dbt's
+   seeds and models only, no Dagster run and no dbt tests, for a loaded machine).
+   ``--reuse --rebuild-indicators`` rebuilds the indicator catalog and its models (values,
+   expected ranges, alerts, incidents) on a shop already built, to score alert settings.
 3. Scoring, per detector, against the labels: an incident is *found* when the detector has
    an incident rooted at the label's root indicator whose first day is the label's first
    day or the day after (or the day before for kinds whose root is dated by order day, see
    ``Kind.lead_days``); its root is *right* when the slice is the label's too (top-1).
    Recall over all labels, over severe (effect >= 20 %) and moderate (10-20 %) ones and
-   per kind; days to detect (first incident on the root indicator within two weeks, median);
-   false incidents: detected incidents whose first day is a quiet day (no label covers it
-   or the two days before), per 30 quiet days; precision: found labels over all incidents
-   detected in the scored period (a cause split into several incidents counts the extra
-   ones against it), F1.
+   per kind, leaving out labels whose root is still provisional at the end of the run
+   (``maturity_days`` of the catalog: a return spike of the last five weeks), counted as
+   ``immature_labels``; ``*_watchable``: over labels whose root slice has the catalog's
+   ``min_volume`` and whose first day is no promotion day (neither raises a change alert);
+   days to detect (first incident on the root indicator within two weeks, median);
+   false incidents: detected incidents whose first day is a quiet day (no label or dip
+   covers it or the two days before), per 30 quiet days; precision: found labels over all
+   incidents detected in the scored period but those of the dips (a cause split into
+   several incidents counts the extra ones against it), F1.
    Detectors: the warehouse's (``marts.fct_indicator_incidents``; while that table does not
    exist, ``marts.fct_indicator_alerts`` grouped per indicator and run of consecutive days,
    rooted at the slice of the largest deviation) and a baseline as Elementary's anomaly
@@ -59,6 +71,7 @@ from orchestration.indicator_catalog import load_catalog  # noqa: E402
 from orchestration.simulator.catalogue import Catalogue  # noqa: E402
 from orchestration.simulator.clock import Clock  # noqa: E402
 from orchestration.simulator.incidents import KINDS, SKU_KINDS, Incident  # noqa: E402
+from orchestration.simulator.market_monitoring import outages  # noqa: E402
 
 RESULTS = HERE / "results" / "incidents.json"
 START = dt.date(2025, 1, 1)
@@ -241,7 +254,7 @@ def rebuild_indicators(root: Path) -> None:
         raise SystemExit("dbt build of the indicator models failed")
 
 
-def read_warehouse(database: Path) -> dict[str, pd.DataFrame]:
+def read_warehouse(database: Path) -> dict:
     con = duckdb.connect(str(database), read_only=True)
     try:
         tables = {
@@ -256,6 +269,12 @@ def read_warehouse(database: Path) -> dict[str, pd.DataFrame]:
             if "fct_indicator_incidents" in tables
             else None
         )
+        promotion_days = {
+            day
+            for (day,) in con.execute(
+                "select date_day from marts.dim_date where is_promotion_day"
+            ).fetchall()
+        }
         monitored = alerted_indicators()
         values = con.execute(
             f"""
@@ -269,7 +288,12 @@ def read_warehouse(database: Path) -> dict[str, pd.DataFrame]:
         ).df()
     finally:
         con.close()
-    return {"alerts": alerts, "incidents": incidents, "values": values}
+    return {
+        "alerts": alerts,
+        "incidents": incidents,
+        "values": values,
+        "promotion_days": promotion_days,
+    }
 
 
 def alerted_indicators() -> list[str]:
@@ -382,12 +406,37 @@ def observed_effect(label: dict, values: pd.DataFrame) -> tuple[float | None, fl
     )
 
 
-def score(labels: list[dict], incidents: pd.DataFrame, days: int) -> dict:
+def dip_labels(seed: int, days: int) -> list[dict]:
+    """The shop's own random availability dips (the storefront's outage windows, not
+    injected: orchestration/simulator/market_monitoring.py, ``outages``), as the node they
+    move: site availability, shop-wide or of the checkout page, by the window's share of
+    the day's probes."""
+    dips = []
+    for outage in outages(seed, days):
+        dimension, value = ("page_type", "checkout") if outage.checkout_only else ("all", "all")
+        dips.append(
+            {
+                "kind": "availability_dip",
+                "first_day": str(START + dt.timedelta(days=outage.day)),
+                "root_indicator_code": "site_availability",
+                "root_slice_dimension": dimension,
+                "root_slice_value": value,
+                "expected_effect": round(-outage.seconds / 86_400, 4),
+            }
+        )
+    return dips
+
+
+def score(labels: list[dict], incidents: pd.DataFrame, days: int, dips: list[dict]) -> dict:
     """The figures of one detector (see the module doc)."""
     first_scored = START + dt.timedelta(days=WARM_UP_DAYS - 7)
     last_day = START + dt.timedelta(days=days - 1)
     incidents = incidents[incidents["first_day"] >= first_scored].reset_index(drop=True)
+    immature = [x for x in labels if not x["mature"]]
+    labels = [x for x in labels if x["mature"]]
     covered: set[dt.date] = set()
+    dip_days = {dt.date.fromisoformat(x["first_day"]) for x in dips}
+    covered |= dip_days | {day + dt.timedelta(days=1) for day in dip_days}
     for label in labels:
         first = dt.date.fromisoformat(label["first_day"])
         for offset in range(-label["lead_days"], label["days"] + QUIET_AFTER):
@@ -414,16 +463,27 @@ def score(labels: list[dict], incidents: pd.DataFrame, days: int) -> dict:
             {
                 "kind": label["kind"],
                 "effect_class": label["effect_class"],
-                "watchable": not label.get("below_min_volume", False),
+                # a slice below the catalog's min_volume or a promotion day raises no alert
+                "watchable": not label["below_min_volume"] and not label["on_promotion_day"],
                 "found": hit is not None,
                 "root_right": hit is not None and slice_matches(label, incidents.loc[hit]),
                 "days_to_detect": max(int(lag[later.index].min()), 0) if not later.empty else None,
             }
         )
     false_incidents = int(incidents["first_day"].isin(quiet_days).sum())
+    # an incident on a dip's day or the next, at site availability: a real event, not false
+    on_dip = incidents[
+        ~incidents.index.isin(list(matched))
+        & (incidents["root_indicator_code"] == "site_availability")
+        & (
+            incidents["first_day"].isin(dip_days)
+            | incidents["first_day"].map(lambda d: d - dt.timedelta(days=1)).isin(dip_days)
+        )
+    ]
     found = [x for x in per_label if x["found"]]
     recall = len(found) / len(labels)
-    precision = len(matched) / len(incidents) if len(incidents) else 0.0
+    scored = len(incidents) - len(on_dip)
+    precision = len(matched) / scored if scored else 0.0
 
     def recall_of(rows: list[dict]) -> float | None:
         return round(sum(x["found"] for x in rows) / len(rows), 3) if rows else None
@@ -443,10 +503,13 @@ def score(labels: list[dict], incidents: pd.DataFrame, days: int) -> dict:
                 3,
             ),
             "found_within_14_days": sum(x["days_to_detect"] is not None for x in rows),
-            "below_min_volume": sum(not x["watchable"] for x in rows),
+            "not_watchable": sum(not x["watchable"] for x in rows),
         }
     return {
         "incidents": len(incidents),
+        "incidents_on_availability_dips": len(on_dip),
+        "availability_dips": len(dips),
+        "immature_labels": len(immature),
         "found": len(found),
         "recall": round(recall, 3),
         "recall_severe": recall_of([x for x in per_label if x["effect_class"] == "severe"]),
@@ -509,19 +572,30 @@ def main(argv: list[str] | None = None) -> int:
         rebuild_indicators(root)
         timing = {"rebuild_indicators_s": round(time.monotonic() - began, 1)}
     data = read_warehouse(root / "warehouse" / "shop.duckdb")
-    min_volume = {e["code"]: (e.get("alert") or {}).get("min_volume", 0) for e in load_catalog()}
+    catalog = load_catalog()
+    min_volume = {e["code"]: (e.get("alert") or {}).get("min_volume", 0) for e in catalog}
+    maturity = {e["code"]: e.get("maturity_days", 0) for e in catalog}
+    last_day = START + dt.timedelta(days=args.days - 1)
     for label in labels:
+        ripe = dt.date.fromisoformat(label["last_day"]) + dt.timedelta(
+            days=maturity[label["root_indicator_code"]]
+        )
+        label["mature"] = ripe <= last_day
         label["observed_effect"], volume = observed_effect(label, data["values"])
         label["root_volume"] = volume
         label["below_min_volume"] = (
             volume is not None and volume < min_volume[label["root_indicator_code"]]
         )
+        label["on_promotion_day"] = (
+            dt.date.fromisoformat(label["first_day"]) in data["promotion_days"]
+        )
     written = [{k: v for k, v in x.items() if k != "incident"} for x in labels]
     (root / "labels.json").write_text(json.dumps(written, ensure_ascii=False, indent=1))
     incidents, source = warehouse_incidents(data)
-    ours = score(labels, incidents, args.days)
+    dips = dip_labels(args.seed, args.days)
+    ours = score(labels, incidents, args.days, dips)
     baseline = group_runs(baseline_alerts(data["values"]), "z")
-    theirs = score(labels, baseline, args.days)
+    theirs = score(labels, baseline, args.days, dips)
     alert_rows = len(data["alerts"])
     folded = (
         int(data["alerts"]["incident_id"].notna().sum())
@@ -560,12 +634,15 @@ def main(argv: list[str] | None = None) -> int:
             **theirs,
         },
         "labels": written,
+        "availability_dips": dips,
     }
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     print(
         json.dumps(
-            {k: v for k, v in result.items() if k not in ("labels",)}, ensure_ascii=False, indent=1
+            {k: v for k, v in result.items() if k not in ("labels", "availability_dips")},
+            ensure_ascii=False,
+            indent=1,
         )
     )
     return 0
