@@ -213,6 +213,13 @@ class ShopSettings:
         }
 
 
+def _read_yaml(path: Path) -> dict:
+    """A YAML file's document, read by libyaml's safe loader where PyYAML has it (the same
+    document as ``yaml.safe_load``, several times faster on the contract file)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
+
+
 def shop_settings_path() -> Path:
     """The settings file of the shop the pipeline runs for (``SHOP_SETTINGS_FILE``)."""
     return settings.shop_settings_path(SHOP_SETTINGS_PATH)
@@ -224,7 +231,7 @@ SHOP_SETTINGS = ("timezone", "reporting_currency", "order_currencies", "csv_enco
 
 @cache
 def _load_shop(path: Path) -> ShopSettings:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = _read_yaml(path)
     if set(raw) != set(SHOP_SETTINGS):
         missing, unknown = set(SHOP_SETTINGS) - set(raw), set(raw) - set(SHOP_SETTINGS)
         raise ContractDefinitionError(
@@ -410,7 +417,7 @@ def load_contract(path: Path = CONTRACT_PATH) -> Contract:
 def _load_contract(path: Path, settings: Path) -> Contract:
     """Read and check the contract file (cached: the file is part of the code)."""
     shop = _load_shop(settings)
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = _read_yaml(path)
     sources = []
     for source_name, source in raw["sources"].items():
         tables = tuple(

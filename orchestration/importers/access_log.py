@@ -60,6 +60,7 @@ FIELDS = (
 
 #: A page view's fields that make its id (the md5 of them and a copy number): its line's.
 LINE_KEY = 'address, identity, "user", event_at, request, status, bytes, referrer, agent, seconds'
+_LINE_ID = f"md5(concat_ws('\x1f', {LINE_KEY}))"
 
 
 def _fields(path: Path) -> str:
@@ -220,28 +221,25 @@ def _import_file(
         "group by refusal order by refusal"
     ).fetchall()
     con.execute(f"""create temporary table pages as
-        select
-            * exclude (is_line, refusal),
-            md5(concat_ws('\x1f', {LINE_KEY})) as line_key,
-            hash({LINE_KEY}) as line_hash,
-            1 as copy
+        select * exclude (is_line, refusal), hash({LINE_KEY}) as line_hash, 1 as copy
         from judged where refusal is null""")
     con.execute("drop view judged")
     con.execute("drop table parsed")
     # the same line twice: two page views, numbered (the copies are alike)
-    con.execute("""update pages set copy = numbered.copy
+    con.execute(f"""update pages set copy = numbered.copy
         from (
             select rowid as row_id,
-                row_number() over (partition by line_key order by rowid) as copy
+                row_number() over (partition by {_LINE_ID} order by rowid) as copy
             from pages where line_hash in (
                 select line_hash from pages group by line_hash having count(*) > 1
             )
         ) as numbered
         where pages.rowid = numbered.row_id""")
-    con.execute(f"""create temporary table page_views as
+    # a view: each day's file computes the ids and visitors of its own rows only
+    con.execute(f"""create temporary view page_views as
         with contract as (
             select
-                line_key || '-' || copy as event_id,
+                {_LINE_ID} || '-' || copy as event_id,
                 event_at,
                 md5(address || ' ' || agent) as visitor_id,
                 null::varchar as customer_id,

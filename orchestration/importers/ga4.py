@@ -115,6 +115,7 @@ def _judged(relation: str) -> str:
         select
             event_name,
             cast(event_timestamp as bigint) as event_timestamp,
+            cast(make_timestamp(cast(event_timestamp as bigint)) as timestamptz) as event_at,
             user_pseudo_id,
             nullif(user_id, '') as user_id,
             {_param("page_location")} as page_location,
@@ -171,59 +172,56 @@ KEY = "user_pseudo_id, event_timestamp, event_name, page_location, transaction_i
 
 
 def _keyed() -> str:
-    """The imported events with their page, UTM tags (the event's own manual campaign
-    fields, else the URL's), key and copy number (1: ``_number_copies`` numbers the copies
-    of a key the file holds more than once)."""
-    return f"""
+    """The imported events (a view of ``judged``: its ``row_id``) with their page and UTM
+    tags (the event's own manual campaign fields, else the URL's)."""
+    return """
     select
+        judged.rowid as row_id,
         judged.* exclude (refusal, manual_source, manual_medium, manual_campaign),
         pages.page_url,
         pages.page_type,
         coalesce(manual_source, pages.url_utm_source) as utm_source,
         coalesce(manual_medium, pages.url_utm_medium) as utm_medium,
-        coalesce(manual_campaign, pages.url_utm_campaign) as utm_campaign,
-        md5(concat_ws('|', {KEY})) as event_key,
-        hash({KEY}) as key_hash,
-        1 as copy
+        coalesce(manual_campaign, pages.url_utm_campaign) as utm_campaign
     from judged
     inner join pages using (page_location)
     where judged.refusal is null
     """
 
 
-def _number_copies(con: duckdb.DuckDBPyConnection) -> None:
-    """Number the events of ``keyed`` whose key the file holds more than once (1, 2, ...
-    in the order of all their fields, so that the same file gives the same ids)."""
-    repeated = "select key_hash from keyed group by key_hash having count(*) > 1"
-    if not con.execute(f"select count(*) from ({repeated})").fetchone()[0]:
-        return
-    con.execute(f"""
-        update keyed set copy = numbered.copy
-        from (
-            select rowid as row_id, row_number() over (
-                partition by event_key order by {KEY}, user_id, referrer_url, utm_source,
-                    utm_medium, utm_campaign, device
+def _copies(con: duckdb.DuckDBPyConnection) -> None:
+    """The table ``copies``: the copy number of each event whose key the file holds more
+    than once (1, 2, ... in the order of all its fields, so that the same file gives the
+    same ids); an event not listed is its key's only copy (1)."""
+    con.execute(f"""create temporary table repeated as
+        select hash({KEY}) as key_hash from judged where refusal is null
+        group by key_hash having count(*) > 1""")
+    rows = "select row_id, 1 as copy from keyed where false"
+    if con.execute("select count(*) from repeated").fetchone()[0]:
+        rows = f"""
+        select
+            row_id,
+            row_number() over (
+                partition by md5(concat_ws('|', {KEY})) order by {KEY}, user_id,
+                    referrer_url, utm_source, utm_medium, utm_campaign, device
             ) as copy
-            from keyed where key_hash in ({repeated})
-        ) as numbered
-        where keyed.rowid = numbered.row_id
-    """)
+        from keyed
+        where hash({KEY}) in (select key_hash from repeated)"""
+    con.execute(f"create temporary table copies as {rows}")
 
 
-def _events(table_columns: str) -> str:
-    """The contract's events from ``keyed`` (a ``view_item`` merged into the page view of
-    the same visitor and page within ``VIEW_ITEM_WINDOW_S``, a purchase as its order submit
-    and its payment result); the events of URLs the seed says are not pages keep page_type
-    ``NOT_A_PAGE`` (counted, then dropped). A page view and its view items are paired by
-    their rows in ``keyed``."""
+def _view_items() -> str:
+    """Each page view's view item (the nearest of the same visitor and page within
+    ``VIEW_ITEM_WINDOW_S``, the first SKU of equally near ones) and whether a view item is
+    merged into a page view (``merged``), by their ``judged`` rows."""
     return f"""
     with page_views as (
         select rowid as row_id, user_pseudo_id, page_location, event_timestamp
-        from keyed where event_name = 'page_view'
+        from judged where refusal is null and event_name = 'page_view'
     ),
     view_items as (
         select rowid as row_id, user_pseudo_id, page_location, event_timestamp, item_id
-        from keyed where event_name = 'view_item'
+        from judged where refusal is null and event_name = 'view_item'
     ),
     pairs as (
         select
@@ -237,37 +235,47 @@ def _events(table_columns: str) -> str:
             and page_views.page_location = view_items.page_location
             and abs(view_items.event_timestamp - page_views.event_timestamp)
                 <= {VIEW_ITEM_WINDOW_S} * 1000000
-    ),
-    matched as (
-        -- the nearest view item (the first SKU of equally near ones)
-        select page_view_row as row_id, arg_min(item_id, {{'apart': apart, 'item': item_id}})
-            as item_id
-        from pairs group by page_view_row
-    ),
-    merged_view_items as (
-        select distinct view_item_row as row_id from pairs
-    ),
-    events as (
+    )
+    select
+        page_view_row as row_id,
+        arg_min(item_id, {{'apart': apart, 'item': item_id}}) as view_item_id,
+        false as merged
+    from pairs group by page_view_row
+    union all
+    select distinct view_item_row as row_id, null as view_item_id, true as merged from pairs
+    """
+
+
+def _events(table_columns: str) -> str:
+    """The contract's events of ``keyed`` (a ``view_item`` merged into the page view of the
+    same visitor and page, ``view_items``; a purchase as its order submit and its payment
+    result); the events of URLs the seed says are not pages keep page_type ``NOT_A_PAGE``."""
+    return f"""
+    with events as (
         select
             keyed.* exclude (item_id),
-            coalesce(matched.item_id, keyed.item_id) as sku_id,
+            coalesce(view_item_id, keyed.item_id) as sku_id,
             null::boolean as is_success,
-            keyed.event_key || '-' || keyed.copy as event_id
+            md5(concat_ws('|', {KEY})) || '-' || coalesce(copies.copy, 1) as event_id
         from keyed
-        left join matched on keyed.rowid = matched.row_id
-        anti join merged_view_items on keyed.rowid = merged_view_items.row_id
+        left join copies using (row_id)
+        left join view_items using (row_id)
+        where view_items.merged is distinct from true
         union all
         select
             keyed.* exclude (item_id) replace ('payment_result' as event_type),
             null as sku_id,
             true as is_success,
-            keyed.event_key || '-' || keyed.copy || '-paid' as event_id
-        from keyed where event_name = 'purchase'
+            md5(concat_ws('|', {KEY})) || '-' || coalesce(copies.copy, 1) || '-paid'
+                as event_id
+        from keyed
+        left join copies using (row_id)
+        where event_name = 'purchase'
     ),
     contract as (
         select
             event_id,
-            cast(make_timestamp(event_timestamp) as timestamptz) as event_at,
+            event_at,
             user_pseudo_id as visitor_id,
             user_id as customer_id,
             event_type,
@@ -299,20 +307,18 @@ def _import_file(
         "select refusal, count(*) from judged group by refusal order by refusal"
     ).fetchall()
     con.execute(f"create temporary table pages as {_pages()}")
-    con.execute(f"create temporary table keyed as {_keyed()}")
-    _number_copies(con)
-    con.execute("drop table judged")
-    con.execute(f"create temporary table all_events as {_events(common.contract_columns(table))}")
-    con.execute("drop table keyed")
+    con.execute(f"create temporary view keyed as {_keyed()}")
+    _copies(con)
+    con.execute(f"create temporary table view_items as {_view_items()}")
+    events = f"({_events(common.contract_columns(table))})"
     skipped = [(reason, rows) for reason, rows in counts if reason is not None]
     # URLs the seed says are not pages (an asset fetched with a page_view tag)
     not_a_page = con.execute(
-        f"select count(*) from all_events where page_type = '{NOT_A_PAGE}'"
+        f"select count(*) from {events} where page_type = '{NOT_A_PAGE}'"
     ).fetchone()[0]
-    events = "all_events"
     if not_a_page:
         skipped.append(("URL is not a page (page_types.csv)", not_a_page))
-        events = f"(select * from all_events where page_type is distinct from '{NOT_A_PAGE}')"
+        events = f"(select * from {events} where page_type is distinct from '{NOT_A_PAGE}')"
     stem = common.part_name("ga4", path)
     common.write_days(con, landing, table, events, stem, "event_at", common.EVENTS_ORDER, report)
     return sum(rows for _, rows in counts), skipped
