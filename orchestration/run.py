@@ -87,6 +87,8 @@ def project_instance() -> DagsterInstance:
     the project's instance settings; runs a killed process left going are marked failed."""
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
+    # the instance settings name the event log's directory by DAGSTER_HOME
+    os.environ.setdefault("DAGSTER_HOME", str(home))
     # a run over a range of days plans each asset once for the range, not once per day and
     # asset (a 90-day run: 7,000 events written to the instance's SQLite before any step)
     os.environ.setdefault(PLANNED_AS_RANGE, "true")

@@ -66,7 +66,8 @@ def ensure_manifest() -> None:
         ]
         if all(path.stat().st_mtime <= built for path in files):
             return
-    if not run_dbt(["parse", "--quiet"]):
+    # written where it is read, whatever DBT_TARGET_PATH (the invocations' targets) says
+    if not run_dbt(["parse", "--quiet", "--target-path", str(manifest.parent)]):
         raise RuntimeError("dbt parse failed: see its output above")
 
 
