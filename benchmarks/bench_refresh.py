@@ -14,7 +14,9 @@ mart gate, publish) from the run's Dagster events, Dagster's own share (wall tim
 steps: imports, start-up, planning, event storage), dbt invocations, the ingest's rows per
 second per file format, and peak resident memory of the process tree (pipeline and dbt).
 Results: ``benchmarks/results/refresh.json``, one object per scale under ``scales``, with
-the machine's load averages (the machine is shared) before and after.
+the machine's load averages (the machine is shared) before and after, and after each run.
+``--keep`` leaves each scale's shop and warehouse in ``--work``; ``--daily-only`` then runs
+the daily job again on them (after a change to the job) and updates its figures.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def run_measured(
         "wall_s": round(time.perf_counter() - started, 1),
         "peak_rss_gb": round(peak[0] / 1024, 2),
         "exit_code": code,
+        "load_average_after": [round(value, 2) for value in os.getloadavg()],
     }
 
 
@@ -179,7 +182,11 @@ def pipeline(first: dt.date, last: dt.date, env: dict[str, str], root: Path, nam
     )
     if measured["exit_code"] != 0:
         raise SystemExit(f"{name} failed: see {root / f'{name}.log'}")
-    return {**run_report(instance, measured["wall_s"]), "peak_rss_gb": measured["peak_rss_gb"]}
+    return {
+        **run_report(instance, measured["wall_s"]),
+        "peak_rss_gb": measured["peak_rss_gb"],
+        "load_average_after": measured["load_average_after"],
+    }
 
 
 def dbt_alone(env: dict[str, str], root: Path, window: tuple[dt.date, dt.date]) -> dict:
@@ -203,26 +210,66 @@ def dbt_alone(env: dict[str, str], root: Path, window: tuple[dt.date, dt.date]) 
     return {"full": full, "daily": daily}
 
 
-def bench(scale: float, days: int, start: dt.date, work: Path, save) -> dict:
-    """One scale's figures; ``save`` gets them as far as measured after each stage (a run
-    stopped midway leaves what it measured)."""
+def daily_window(start: dt.date, days: int) -> tuple[dt.date, dt.date]:
+    """The scheduled daily run once the day after the full rebuild's landed: that day and
+    the late-data look-back before it."""
     from orchestration.jobs import late_data_lookback_days
-    from orchestration.simulator.engine import simulate
 
-    root = work / f"scale_{scale:g}"
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    env = {
+    new_day = start + dt.timedelta(days=days)
+    return new_day - dt.timedelta(days=late_data_lookback_days()), new_day
+
+
+def rerun_daily(figures: dict, root: Path, start: dt.date) -> dict:
+    """The daily run again on a kept shop (``--keep``) whose warehouse holds the days
+    after the earlier daily run: its figures replace that run's, kept as ``earlier``."""
+    if not (root / "warehouse").is_dir():
+        raise SystemExit(f"no kept shop in {root}: run the benchmark with --keep first")
+    name = "daily_rerun"
+    shutil.rmtree(root / f"dagster_{name}", ignore_errors=True)
+    daily = pipeline(*daily_window(start, figures["days"]), shop_env(root, start), root, name)
+    earlier = {"daily_run_s": figures["daily_run_s"], "steps": figures["steps"]["daily_run"]}
+    figures["daily_run_earlier"] = figures.get("daily_run_earlier", earlier)
+    figures["daily_run_s"] = daily["wall_s"]
+    figures["daily_run_to_dbt_daily_build"] = round(
+        daily["wall_s"] / figures["dbt_daily_build_s"], 2
+    )
+    figures["peak_rss_gb"] = max(figures["peak_rss_gb"], daily["peak_rss_gb"])
+    figures["daily_run_load_average_after"] = daily["load_average_after"]
+    for name in ("steps", "dbt_invocations", "rows_loaded"):
+        figures[name]["daily_run"] = daily[name]
+    return figures
+
+
+def shop_env(root: Path, start: dt.date) -> dict[str, str]:
+    """The pipeline's environment for the shop in ``root``: every file it reads and writes
+    there."""
+    return {
         **os.environ,
         "SHOP_LANDING_DIR": str(root / "landing"),
         "SHOP_WAREHOUSE_PATH": str(root / "warehouse" / "shop.duckdb"),
         "SHOP_PUBLISHED_DIR": str(root / "published"),
         "SHOP_FIRST_DAY": str(start),
+        # dbt's targets, partial-parse state and logs, and the runs' logs: the benchmark's
+        # own, not the checkout's target/ and logs/
+        "DBT_TARGET_PATH": str(root / "target"),
+        "DBT_LOG_PATH": str(root / "target"),
+        "SHOP_LOG_DIR": str(root / "logs"),
     }
+
+
+def bench(scale: float, days: int, start: dt.date, work: Path, save, keep: bool) -> dict:
+    """One scale's figures; ``save`` gets them as far as measured after each stage (a run
+    stopped midway leaves what it measured). ``keep``: leave the shop and its warehouse in
+    ``work`` (for ``--daily-only``)."""
+    from orchestration.simulator.engine import simulate
+
+    root = work / f"scale_{scale:g}"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    env = shop_env(root, start)
     simulate(root / "landing", start, days + 1, scale, seed=7)
     last = start + dt.timedelta(days=days - 1)
-    new_day = last + dt.timedelta(days=1)
-    window = (new_day - dt.timedelta(days=late_data_lookback_days()), new_day)
+    window = daily_window(start, days)
     full = pipeline(start, last, env, root, "full_rebuild")
     save({"days": days, "stage": "full rebuild measured", "full_rebuild": full})
     daily = pipeline(*window, env, root, "daily_run")
@@ -245,7 +292,8 @@ def bench(scale: float, days: int, start: dt.date, work: Path, save) -> dict:
             for name in ("steps", "dbt_invocations", "rows_loaded")
         },
     }  # fmt: skip
-    shutil.rmtree(root)
+    if not keep:
+        shutil.rmtree(root)
     return result
 
 
@@ -256,7 +304,22 @@ def main() -> None:
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2025, 1, 1))
     parser.add_argument("--work", type=Path, default=HERE / "work" / "refresh")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--keep", action="store_true", help="keep the shop and its warehouse")
+    parser.add_argument(
+        "--daily-only", action="store_true",
+        help="on the shops kept by an earlier --keep run, run the daily job again and update "
+        "its figures in --output",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.daily_only:
+        results = json.loads(args.output.read_text())
+        for scale in args.scales:
+            key = f"{scale:g}"
+            root = args.work / f"scale_{key}"
+            results["scales"][key] = rerun_daily(results["scales"][key], root, args.start)
+            args.output.write_text(json.dumps(results, indent=2) + "\n")
+        print(args.output.read_text())
+        return
     results = {"targets": TARGETS, "machine": {"cpus": os.cpu_count()}, "scales": {}}
     results["load_average_before"] = [round(value, 2) for value in os.getloadavg()]
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -267,7 +330,7 @@ def main() -> None:
             results["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
             args.output.write_text(json.dumps(results, indent=2) + "\n")
 
-        save(bench(scale, args.days, args.start, args.work, save))
+        save(bench(scale, args.days, args.start, args.work, save, args.keep))
         print(json.dumps(results["scales"][f"{scale:g}"], indent=2), flush=True)
     print(args.output.read_text())
 
