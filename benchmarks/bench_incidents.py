@@ -9,7 +9,10 @@
    its expected root indicator: subtle (5-10 %), moderate (10-20 %) or severe (20-70 %), its
    magnitude derived from the effect through the kind's table (capped where the kind cannot
    move its root so far: a SKU's share of its category, a share of at most 1); one day
-   mostly, two or three now and then. Written to ``labels.json`` beside the shop.
+   mostly, two or three now and then. Written to ``labels.json`` beside the shop. A
+   category stock-out, and a price error that empties its SKU's stock, last until the
+   supplier restocks (``recovery_days``: the category's supplier lead time and its jitter):
+   those days are not quiet.
    The shop's own random availability dips (the storefront's outage windows, 10-60
    minutes on about 12 % of days: ``market_monitoring.outages``) are real events too: they
    are listed beside the labels (``availability_dips``); an incident at site availability
@@ -71,7 +74,9 @@ from orchestration.indicator_catalog import load_catalog  # noqa: E402
 from orchestration.simulator.catalogue import Catalogue  # noqa: E402
 from orchestration.simulator.clock import Clock  # noqa: E402
 from orchestration.simulator.incidents import KINDS, SKU_KINDS, Incident  # noqa: E402
+from orchestration.simulator.inventory import LEAD_JITTER_DAYS  # noqa: E402
 from orchestration.simulator.market_monitoring import outages  # noqa: E402
+from orchestration.simulator.reference import CATEGORIES  # noqa: E402
 
 RESULTS = HERE / "results" / "incidents.json"
 START = dt.date(2025, 1, 1)
@@ -159,6 +164,14 @@ def draw_labels(days: int, count: int, seed: int, scale: float) -> list[dict]:
             magnitude = min(magnitude, 1.0)
         incident = Incident(kind, clock.date(day), target, round(magnitude, 4), duration)
         indicator, dimension, value = incident.expected_root(catalogue, day)
+        recovery = 0
+        if kind in ("category_stockout", "price_error"):  # stock out until restocked
+            category = (
+                next(c for c in CATEGORIES if c.name == target)
+                if kind == "category_stockout"
+                else CATEGORIES[catalogue.l1[incident.sku()]]
+            )
+            recovery = category.supplier_lead_days + LEAD_JITTER_DAYS
         effect = incident.expected_effect(catalogue, day)
         labels.append(
             {
@@ -167,6 +180,7 @@ def draw_labels(days: int, count: int, seed: int, scale: float) -> list[dict]:
                 "days": duration,
                 "last_day": str(incident.date + dt.timedelta(days=duration - 1)),
                 "lead_days": spec.lead_days,
+                "recovery_days": recovery,
                 "target": target,
                 "magnitude": incident.magnitude,
                 "root_indicator_code": indicator,
@@ -439,7 +453,9 @@ def score(labels: list[dict], incidents: pd.DataFrame, days: int, dips: list[dic
     covered |= dip_days | {day + dt.timedelta(days=1) for day in dip_days}
     for label in labels:
         first = dt.date.fromisoformat(label["first_day"])
-        for offset in range(-label["lead_days"], label["days"] + QUIET_AFTER):
+        for offset in range(
+            -label["lead_days"], label["days"] + max(QUIET_AFTER, label["recovery_days"])
+        ):
             covered.add(first + dt.timedelta(days=offset))
     quiet_days = [
         first_scored + dt.timedelta(days=n)

@@ -1,10 +1,11 @@
 -- Expected ranges (预期区间): every daily value of an indicator with an alert rule, shop-wide
 -- and per slice, against the value its own history expects, and whether it is an alert.
 -- The model, per indicator and slice:
---   baseline  the median of the comparable earlier days: the same weekday of the previous
---             4 weeks (rules same_weekday and bounds) or the previous 7 days (trailing),
---             promotion days (dim_date) left out, so weekday and sale days are accounted for
---             and a slow trend is followed by the 4-week window;
+--   baseline  the median of the comparable earlier days: the latest 4 same weekdays of the
+--             previous 8 weeks (rules same_weekday and bounds) or the latest 7 days of the
+--             previous 4 weeks (trailing), promotion days (dim_date) left out, so weekday
+--             and sale days are accounted for, the days after a sale have a baseline too,
+--             and a slow trend is followed;
 --   spread    1.4826 × the median absolute deviation of the indicator's residuals (value −
 --             baseline) over the 56 days before, promotion days left out: a robust
 --             standard deviation of its own noise;
@@ -55,15 +56,25 @@ daily as (
 
 ),
 
-baselines as (
+baseline_days as (
 
+    -- the comparable earlier ordinary days, latest first: a promotion period does not leave
+    -- the days after it without a baseline
     select
         current_day.indicator_code,
         current_day.period_start,
         current_day.slice_dimension,
         current_day.slice_value,
-        count(*) as baseline_days,
-        {{ percentile('earlier_day.indicator_value', 0.5) }} as baseline_value
+        earlier_day.indicator_value,
+        case when catalog.alert_rule = 'trailing' then 7 else 4 end as wanted_days,
+        row_number() over (
+            partition by
+                current_day.indicator_code,
+                current_day.period_start,
+                current_day.slice_dimension,
+                current_day.slice_value
+            order by earlier_day.period_start desc
+        ) as recency
     from daily as current_day
     inner join catalog on current_day.indicator_code = catalog.indicator_code
     inner join daily as earlier_day
@@ -76,19 +87,29 @@ baselines as (
                 (
                     catalog.alert_rule in ('same_weekday', 'bounds')
                     and {{ days_between('earlier_day.period_start', 'current_day.period_start') }}
-                    in (7, 14, 21, 28)
+                    in (7, 14, 21, 28, 35, 42, 49, 56)
                 )
                 or (
                     catalog.alert_rule = 'trailing'
                     and {{ days_between('earlier_day.period_start', 'current_day.period_start') }}
-                    between 1 and 7
+                    between 1 and 28
                 )
             )
-    group by
-        current_day.indicator_code,
-        current_day.period_start,
-        current_day.slice_dimension,
-        current_day.slice_value
+
+),
+
+baselines as (
+
+    select
+        indicator_code,
+        period_start,
+        slice_dimension,
+        slice_value,
+        count(*) as baseline_days,
+        {{ percentile('indicator_value', 0.5) }} as baseline_value
+    from baseline_days
+    where recency <= wanted_days
+    group by indicator_code, period_start, slice_dimension, slice_value
 
 ),
 
@@ -298,8 +319,8 @@ final as (
                     || ' % against the baseline '
                     || {{ rounded_text('baseline_value', 4) }}
                     || case alert_rule
-                        when 'trailing' then ' (median of the previous 7 days)'
-                        else ' (median of the same weekday of the previous 4 weeks)'
+                        when 'trailing' then ' (median of the latest 7 ordinary days)'
+                        else ' (median of the latest 4 ordinary same weekdays)'
                     end
                     || ': beyond ' || cast(alert_sensitivity as {{ dbt.type_string() }})
                     || ' × spread ' || {{ rounded_text('spread', 4) }}
