@@ -58,6 +58,9 @@ FIELDS = (
 )  # fmt: skip
 
 
+#: The part file of every day's page views from logs, whichever log files brought them
+#: (``common.merge_days``): a rotated log imported again under another name adds nothing.
+PART = "part-access-log"
 #: A page view's fields that make its id (the md5 of them and a copy number): its line's.
 LINE_KEY = 'address, identity, "user", event_at, request, status, bytes, referrer, agent, seconds'
 _LINE_ID = f"md5(concat_ws('\x1f', {LINE_KEY}))"
@@ -259,8 +262,7 @@ def _import_file(
             from pages
         )
         select {common.contract_columns(table)} from contract""")
-    stem = common.part_name("access-log", path)
-    common.write_days(
-        con, landing, table, "page_views", stem, "event_at", common.EVENTS_ORDER, report
+    common.merge_days(
+        con, landing, table, "page_views", PART, "event_id", common.EVENTS_ORDER, report
     )
     return rows_read, skipped

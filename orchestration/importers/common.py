@@ -6,8 +6,10 @@ contract (``landing/<source>/<table>/date=YYYY-MM-DD/``) and nothing else. Each 
 gives its own part file in every day folder it has rows for,
 ``part-<importer>-<input file name>.<format>``: importing the same file again rewrites
 the same files with the same bytes (rows sorted, no timestamps of the import itself), and
-a file's earlier parts in days it no longer has rows for are removed. A malformed input file
-is refused whole (its file, line and reason in the report): nothing of it lands.
+a file's earlier parts in days it no longer has rows for are removed (``write_days``).
+Records that only accumulate, the lines of access logs, go to one part per day instead,
+the union of every record imported for it (``merge_days``). A malformed input file is
+refused whole (its file, line and reason in the report): nothing of it lands.
 """
 
 from __future__ import annotations
@@ -196,6 +198,12 @@ def _replace_parts(
     for old in sorted(table_dir.glob(f"date=*/{stem}{suffix}")) if table_dir.exists() else []:
         if old not in wanted:
             old.unlink()
+    _write_files(wanted, report)
+
+
+def _write_files(wanted: dict[Path, bytes], report: Report) -> None:
+    """Write the files ``wanted``, each left as it is when its bytes would not change (its
+    time too, so a sensor sees no change), each replaced whole."""
     for path, content in wanted.items():
         report.files.append(path)
         if path.exists() and path.read_bytes() == content:
@@ -308,6 +316,64 @@ def write_days(
         path = table.landing_dir(landing, export_day) / f"{stem}.{_format(table)}"
         wanted[path] = _day_bytes(con, table, query)
     _replace_parts(landing, table, stem, wanted, report)
+    report.written[f"{table.source}.{table.name}"] += sum(row[3] for row in days)
+
+
+def merge_days(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    table: Table,
+    relation: str,
+    stem: str,
+    key: str,
+    order_by: str,
+    report: Report,
+) -> None:
+    """Add the rows of ``relation`` (as ``write_days`` reads it, its UTC timestamp
+    ``event_at``) to the part ``stem`` of each export day it has rows for: the day's file
+    becomes the union of the rows the importer landed there before (in its part ``stem`` or
+    any ``stem-*`` part, which it replaces) and the new ones, one row per ``key`` (the new
+    row where both have it), sorted by ``order_by``. A day's file is so a function of the
+    set of records ever imported for it, whichever files brought them and in which order:
+    records imported again, under the same or another file name, add nothing. Every day's
+    file is made before any is written; one whose bytes would not change is left as it is."""
+    zone = sql_literal(load_contract().timezone)
+    day = f"cast(timezone({zone}, event_at) as date)"
+    days = con.execute(
+        f"select {day} as day, min(event_at), max(event_at), count(*) "
+        f"from {relation} group by day order by day"
+    ).fetchall()
+    names = ", ".join(f'"{name}"' for name in table.column_names)
+    suffix = f".{_format(table)}"
+    wanted: dict[Path, bytes] = {}
+    merged: list[Path] = []
+    for export_day, first, last, _ in days:
+        folder = table.landing_dir(landing, export_day)
+        path = folder / f"{stem}{suffix}"
+        new = (
+            f"select {names} from {relation} where event_at between '{first.isoformat()}' "
+            f"and '{last.isoformat()}' and {day} = '{export_day.isoformat()}'"
+        )
+        landed = sorted([*folder.glob(f"{stem}{suffix}"), *folder.glob(f"{stem}-*{suffix}")])
+        # the day's rows in a table: their statistics (a column without nulls is written as
+        # required) are those of the rows themselves, however they were brought together
+        con.execute(f"create or replace temporary table day_rows as {new}")
+        rows = "day_rows"
+        if landed:
+            files = ", ".join(sql_literal(str(p)) for p in landed)
+            con.execute(
+                f"create or replace temporary table day_all as select * from day_rows "
+                f"union all select {contract_columns(table)} "
+                f"from read_parquet([{files}], hive_partitioning = false) "
+                f"where {key} not in (select {key} from day_rows) "
+                f"qualify row_number() over (partition by {key} order by {names}) = 1"
+            )
+            rows = "day_all"
+            merged += [p for p in landed if p != path]
+        wanted[path] = _day_bytes(con, table, f"select {names} from {rows} order by {order_by}")
+    _write_files(wanted, report)
+    for part in merged:
+        part.unlink()
     report.written[f"{table.source}.{table.name}"] += sum(row[3] for row in days)
 
 

@@ -192,6 +192,42 @@ def test_importing_again_gives_byte_identical_files(tmp_path: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in first.rglob("*.*")} == times  # left untouched
 
 
+def test_a_rotated_log_imported_again_under_its_new_name_adds_nothing(tmp_path: Path) -> None:
+    """logrotate renames access.log to access.log.1 and starts a new access.log: importing
+    both lands each line once. A day's page views are the same bytes as one import of all
+    the distinct lines, whichever files brought them and in which order."""
+    lines = (FIXTURES / "access_log" / "access.log").read_text()  # 6 page views, 10th-11th
+    later = gzip.decompress(LOGS[1].read_bytes()).decode()  # 3 page views, 12th
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    live, rotated = logs / "access.log", logs / "access.log.1"
+    live.write_text(lines)
+    landing = tmp_path / "landing"
+    assert import_access_log([live], landing, site_url=SITE).written == {"web.events": 6}
+    before = landed_files(landing)
+    times = {p: p.stat().st_mtime_ns for p in landing.rglob("*.*")}
+    live.rename(rotated)  # the rotation
+    live.write_text(later)
+    report = import_access_log([rotated], landing, site_url=SITE)
+    assert report.ok and report.written == {"web.events": 6}  # read again, none added
+    assert landed_files(landing) == before
+    assert {p: p.stat().st_mtime_ns for p in landing.rglob("*.*")} == times  # untouched
+    assert import_access_log([live], landing, site_url=SITE).ok
+    once = tmp_path / "once"
+    (logs / "all.log").write_text(later + lines)
+    assert import_access_log([logs / "all.log"], once, site_url=SITE).ok
+    assert landed_files(landing) == landed_files(once)
+    rows = events(landing)
+    assert len(rows) == 9 and len({row["event_id"] for row in rows}) == 9
+    # parts written per input file (the same lines twice, as the defect landed them) are
+    # merged into the day's one part when a log with lines of that day is imported
+    for day in landing.glob("web/events/date=*"):
+        shutil.copy(day / "part-access-log.parquet", day / "part-access-log-access.parquet")
+        (day / "part-access-log.parquet").rename(day / "part-access-log-access.log.1.parquet")
+    assert import_access_log([rotated, live], landing, site_url=SITE).ok
+    assert landed_files(landing) == landed_files(once)
+
+
 # --- malformed input is refused whole ------------------------------------------------------
 
 
@@ -221,7 +257,7 @@ def test_log_line_of_another_format_refuses_its_file(tmp_path: Path) -> None:
     assert refusal.reason.startswith("not a combined-format log line (1 such lines)")
     assert report.written == {"web.events": 3}  # the good file's page views only
     landed = sorted(p.name for p in (tmp_path / "landing").rglob("*.parquet"))
-    assert landed == ["part-access-log-access.log.1.parquet"]
+    assert landed == ["part-access-log.parquet"]
     assert gzip.decompress(good.read_bytes())  # the input is left as it was
 
 
