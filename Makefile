@@ -18,7 +18,7 @@ help:
 	@echo "make run    - build the environment, generate the demo shop, load and build the warehouse"
 	@echo "make test   - build the environment, run pytest, sqlfluff and ruff"
 	@echo "make lint   - sqlfluff and ruff only"
-	@echo "make reliability - the long fault-injection tests (a run killed at every stage)"
+	@echo "make reliability - the long tests: a run killed at every stage, every dbt test on Spark"
 	@echo "make format - apply ruff format and sqlfluff fix"
 	@echo "make sources - regenerate the dbt sources (contract) and indicator models (catalog)"
 	@echo "make docs   - dbt docs of the warehouse on http://127.0.0.1:8081"
@@ -69,8 +69,10 @@ chromium:
 test: $(STAMP) java postgres chromium lint
 	SHOP_DBT_THREADS=2 $(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder
 
-# The long reliability variants (a run killed at every stage), on top of make test's.
-reliability: $(STAMP)
+# The long variants (pytest marker long), on top of make test's: a run killed at every stage,
+# and the whole project built and tested on Spark (make test runs the Spark tests of the
+# project's engine-specific SQL).
+reliability: $(STAMP) java
 	SHOP_DBT_THREADS=2 $(PY) -m pytest -n 2 --dist load -m long
 
 lint: $(STAMP)

@@ -3,7 +3,8 @@
 ``make test`` runs the modules on two pytest-xdist workers. dbt writes its manifest, run
 results and logs under one target folder, so each worker gets its own; the controller parses
 the project once before the workers start, so that no two processes parse it at once. The
-modules reading the shared June shop go to one worker together, which builds it once.
+modules reading a shared shop (the June shop, the small shop the other engines build on) go
+to one worker together, which builds it once.
 """
 
 import datetime as dt
@@ -21,7 +22,7 @@ if not hasattr(_main, "__file__"):
     _main.__file__ = __file__
 
 from orchestration.settings import PROJECT_ROOT  # noqa: E402
-from orchestration.tests.warehouse import published_shop  # noqa: E402
+from orchestration.tests.warehouse import published_shop, small_shop_on_duckdb  # noqa: E402
 
 #: The secret salt of hashed personal identifiers in tests: a test checks that it reaches no
 #: log and no published file.
@@ -54,36 +55,56 @@ def june_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return published_shop(tmp_path_factory.mktemp("june_shop"), JUNE_SHOP_START, JUNE_SHOP_DAYS)
 
 
-#: The modules that read june_shop: one unit of work for pytest-xdist.
-JUNE_SHOP_READERS = ("test_dashboard", "test_semantic_layer", "test_incidents")
+@pytest.fixture(scope="session")
+def small_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The warehouse file of the small shop the engine-parity tests build on DuckDB (read
+    only: each engine copies its raw tables)."""
+    return small_shop_on_duckdb(tmp_path_factory.mktemp("small_shop"))
+
+
+#: The modules reading each shared shop: one unit of work for pytest-xdist per shop.
+SHOP_READERS = {
+    "june_shop": ("test_dashboard", "test_semantic_layer", "test_incidents"),
+    "small_shop": ("test_spark", "test_postgres"),
+}
+UNIT_OF = {module: shop for shop, modules in SHOP_READERS.items() for module in modules}
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """Modules as units of work (``--dist loadscope``), the June shop's readers as one."""
+    """Modules as units of work (``--dist loadscope``), each shared shop's readers as one."""
     if config.getoption("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class JuneShopScheduling(LoadScopeScheduling):
+    class SharedShopScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             scope = super()._split_scope(nodeid)
-            module = Path(scope.split("::", 1)[0]).stem
-            return "june_shop" if module in JUNE_SHOP_READERS else scope
+            return UNIT_OF.get(Path(scope.split("::", 1)[0]).stem, scope)
 
-    return JuneShopScheduling(config, log)
+    return SharedShopScheduling(config, log)
 
 
-#: Modules that take minutes, scheduled first so that the two workers finish together.
+#: Modules that take minutes, longest first (as measured by ``--durations``), so that the
+#: two workers finish together: a long module started last would keep one worker busy
+#: alone.
 SLOW_FIRST = (
     "test_spark",
-    "test_bad_inputs",
-    "test_pipeline",
-    "test_incremental",
     "test_postgres",
+    "test_bad_inputs",
+    "test_incremental",
+    "test_seasonal",
+    "test_pipeline",
+    "test_shop_settings",
     "test_indicators",
+    "test_dashboard",
+    "test_semantic_layer",
     "test_incidents",
+    "test_multi_parcel",
     "test_warehouse_build",
+    "test_orders_only",
+    "test_importers",
+    "test_publish",
 )
 
 
