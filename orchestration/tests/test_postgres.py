@@ -26,7 +26,6 @@ from orchestration.tests.warehouse import (
     HEADLINE_VALUES,
     assert_same_headline,
     query,
-    small_shop_on_duckdb,
 )
 from orchestration.transform import DBT, PROFILES_DIR
 
@@ -34,9 +33,9 @@ SECRETS = {"SHOP_PG_PASSWORD": "owner-Secret-7f3a", "SHOP_PG_BI_PASSWORD": "bi-S
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def served(small_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     root = tmp_path_factory.mktemp("postgres")
-    duckdb_file, published = small_shop_on_duckdb(root), root / "published"
+    duckdb_file, published = small_shop, root / "published"
     with pytest.MonkeyPatch.context() as patch:
         for name, value in SECRETS.items():
             patch.setenv(name, value)
