@@ -80,17 +80,14 @@ def sku_diversity(landing: Path, category: str, day: dt.date) -> int:
     return duckdb.connect().execute(query, [day, skus]).fetchone()[0]
 
 
-def test_warehouse_stall_moves_processing_time_by_its_expected_effect(shops) -> None:
-    quiet, stalled = shops
-    before = warehouse_processing_h(quiet, STALL.target, STALL.date)
-    after = warehouse_processing_h(stalled, STALL.target, STALL.date)
-    expected = STALL.expected_effect(None, 0)
-    assert after / before - 1 == pytest.approx(expected, rel=TOLERANCE)
-
-
-def test_category_stockout_moves_sku_diversity_by_its_expected_effect(shops) -> None:
-    quiet, held = shops
-    before = sku_diversity(quiet, STOCKOUT.target, STOCKOUT.date)
-    after = sku_diversity(held, STOCKOUT.target, STOCKOUT.date)
-    expected = STOCKOUT.expected_effect(None, 0)
+@pytest.mark.parametrize(
+    ("incident", "root"),
+    [(STALL, warehouse_processing_h), (STOCKOUT, sku_diversity)],
+    ids=["warehouse_stall", "category_stockout"],
+)
+def test_an_incident_moves_its_root_by_its_expected_effect(shops, incident, root) -> None:
+    quiet, injected = shops
+    before = root(quiet, incident.target, incident.date)
+    after = root(injected, incident.target, incident.date)
+    expected = incident.expected_effect(None, 0)
     assert after / before - 1 == pytest.approx(expected, rel=TOLERANCE)
