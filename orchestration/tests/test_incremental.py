@@ -47,21 +47,25 @@ def day(offset: int) -> dt.date:
     return START + dt.timedelta(days=offset)
 
 
-def build(warehouse: Path, first: dt.date | None = None, last: dt.date | None = None) -> bool:
-    """dbt run into the warehouse, for a window of export days (passed in the environment,
-    as the orchestration passes it) or (no window) all of them."""
+def build(
+    warehouse: Path,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    seeds: bool = False,
+) -> bool:
+    """dbt run into the warehouse (with ``seeds``, the seeds loaded first, in the same
+    invocation), for a window of export days (passed in the environment, as the
+    orchestration passes it) or (no window) all of them."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SHOP_WAREHOUSE_PATH", str(warehouse))
         if first:
             patch.setenv("SHOP_WINDOW_START", str(first))
             patch.setenv("SHOP_WINDOW_END", str(last))
+        if seeds:
+            return run_dbt(
+                ["build", "--quiet", "--resource-type", "seed", "--resource-type", "model"]
+            )
         return run_dbt(["run", "--quiet"])
-
-
-def seed(warehouse: Path) -> bool:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SHOP_WAREHOUSE_PATH", str(warehouse))
-        return run_dbt(["seed", "--quiet"])
 
 
 def first_touched_order_day(landing: Path, export_day: dt.date) -> dt.date:
@@ -112,8 +116,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     incremental = root / "incremental.duckdb"
     assert ingest(incremental, landing, end=day(FIRST_RUN_DAYS - 1)).ok
-    assert seed(incremental)
-    assert build(incremental, day(0), day(FIRST_RUN_DAYS - 1))
+    assert build(incremental, day(0), day(FIRST_RUN_DAYS - 1), seeds=True)
     for offset in range(FIRST_RUN_DAYS, DAYS - 1):
         assert ingest(incremental, landing, start=day(offset), end=day(offset)).ok
         assert build(incremental, day(offset), day(offset))
@@ -147,8 +150,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     full = root / "full.duckdb"
     assert ingest(full, landing).ok
-    assert seed(full)
-    assert build(full)
+    assert build(full, seeds=True)
     return {
         "landing": landing,
         "incremental": incremental,
