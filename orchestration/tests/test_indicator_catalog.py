@@ -141,8 +141,8 @@ def test_the_net_walked_upstream() -> None:
     assert upstream["net_sales"] == [
         "aov", "gmv", "order_conversion_rate", "orders_placed", "page_views",
         "payment_conversion_rate", "payments_succeeded", "site_availability",
-        "site_order_conversion_rate", "total_orders", "unique_visitors", "valid_orders",
-        "visits",
+        "site_order_conversion_rate", "sku_diversity", "total_orders", "unique_visitors",
+        "valid_orders", "visits",
     ]  # fmt: skip
     assert upstream["order_to_receipt_h"] == ["delivery_h", "warehouse_processing_h"]
     assert upstream["site_availability"] == []
