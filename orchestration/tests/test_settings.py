@@ -151,3 +151,19 @@ def test_the_read_pattern_finds_reads_and_not_writes() -> None:
     assert READ.search('x = os.environ["SHOP_X"]')
     assert not READ.search('os.environ["SHOP_X"] = "1"')
     assert not READ.search('os.environ.setdefault("SHOP_X", "1")')
+
+
+def test_a_short_run_builds_two_dbt_nodes_at_a_time_unless_the_threads_are_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The daily schedule's 8 days: 2 threads; a month and a day, or a set SHOP_DBT_THREADS:
+    the profile's; SHOP_DBT_SHORT_RUN_THREADS changes the short run's."""
+    monkeypatch.delenv("SHOP_DBT_THREADS", raising=False)
+    monkeypatch.delenv("SHOP_DBT_SHORT_RUN_THREADS", raising=False)
+    assert settings.dbt_threads(8) == 2
+    assert settings.dbt_threads(31) == 2
+    assert settings.dbt_threads(32) is None
+    monkeypatch.setenv("SHOP_DBT_SHORT_RUN_THREADS", "3")
+    assert settings.dbt_threads(1) == 3
+    monkeypatch.setenv("SHOP_DBT_THREADS", "1")
+    assert settings.dbt_threads(8) is None

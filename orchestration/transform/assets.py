@@ -215,6 +215,10 @@ def step_assets(name: str, select: str, exclude: str) -> AssetsDefinition:
         arguments = [
             "build", "--indirect-selection", "buildable", "--exclude-resource-type", "unit_test",
         ]  # fmt: skip
+        if context.has_partition_key_range:
+            threads = settings.dbt_threads(len(window_days(context.partition_time_window)))
+            if threads:
+                arguments += ["--threads", str(threads)]
         with run_window(context), scoped_tests(context.run_id):
             invocation = dbt.cli(arguments, context=context)
             yield from invocation.stream()
