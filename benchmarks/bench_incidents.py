@@ -64,6 +64,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from _shop import shop_environment
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -213,7 +214,7 @@ def run_pipeline(
         root / "landing", START, days, scale, seed, incidents=tuple(x["incident"] for x in labels)
     )
     simulated = time.monotonic() - began
-    env = {**os.environ, **shop_environment(root)}
+    env = {**os.environ, **shop_environment(root, START), "DAGSTER_HOME": str(root / "dagster")}
     (root / "dagster").mkdir()
     last = START + dt.timedelta(days=days - 1)
     command = [sys.executable, "-m", "orchestration.run", "--start", str(START), "--end", str(last)]
@@ -225,20 +226,6 @@ def run_pipeline(
     if code != 0:
         raise SystemExit(f"the pipeline failed (exit {code}): see {root / 'pipeline.log'}")
     return {"simulate_s": round(simulated, 1), "pipeline_s": round(time.monotonic() - began, 1)}
-
-
-def shop_environment(root: Path) -> dict[str, str]:
-    """The settings that point the pipeline at the benchmark's shop under ``root``."""
-    return {
-        "SHOP_LANDING_DIR": str(root / "landing"),
-        "SHOP_WAREHOUSE_PATH": str(root / "warehouse" / "shop.duckdb"),
-        "SHOP_PUBLISHED_DIR": str(root / "published"),
-        "SHOP_FIRST_DAY": str(START),
-        "DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "target"),
-        "DAGSTER_HOME": str(root / "dagster"),
-        "SHOP_LOG_DIR": str(root / "logs"),
-    }
 
 
 def build_only(root: Path) -> None:
@@ -262,7 +249,7 @@ def rebuild_indicators(root: Path) -> None:
     to a shop already built."""
     from orchestration.transform import run_dbt
 
-    os.environ.update(shop_environment(root))
+    os.environ.update(shop_environment(root, START))
     selected = ["--select", "indicator_catalog+", "--resource-type", "seed", "--resource-type"]
     if not run_dbt(["build", "--quiet", *selected, "model"]):
         raise SystemExit("dbt build of the indicator models failed")

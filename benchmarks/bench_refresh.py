@@ -33,12 +33,15 @@ import threading
 import time
 from pathlib import Path
 
+from _shop import shop_environment
+
 HERE = Path(__file__).resolve().parent
 #: The project this script belongs to, not another checkout installed in the environment:
 #: the pipeline processes run from it too (its code, dbt project and manifest).
 sys.path.insert(0, str(HERE.parent))
 #: Ingest hashes personal identifiers with a secret salt: a benchmark makes its own.
 os.environ.setdefault("SHOP_PII_SALT", secrets.token_hex(16))
+
 RESULTS = HERE / "results" / "refresh.json"
 TARGETS = {
     "daily_run_s_at_scale_1": 60,
@@ -226,7 +229,8 @@ def rerun_daily(figures: dict, root: Path, start: dt.date) -> dict:
         raise SystemExit(f"no kept shop in {root}: run the benchmark with --keep first")
     name = "daily_rerun"
     shutil.rmtree(root / f"dagster_{name}", ignore_errors=True)
-    daily = pipeline(*daily_window(start, figures["days"]), shop_env(root, start), root, name)
+    env = {**os.environ, **shop_environment(root, start)}
+    daily = pipeline(*daily_window(start, figures["days"]), env, root, name)
     earlier = {"daily_run_s": figures["daily_run_s"], "steps": figures["steps"]["daily_run"]}
     figures["daily_run_earlier"] = figures.get("daily_run_earlier", earlier)
     figures["daily_run_s"] = daily["wall_s"]
@@ -240,23 +244,6 @@ def rerun_daily(figures: dict, root: Path, start: dt.date) -> dict:
     return figures
 
 
-def shop_env(root: Path, start: dt.date) -> dict[str, str]:
-    """The pipeline's environment for the shop in ``root``: every file it reads and writes
-    there."""
-    return {
-        **os.environ,
-        "SHOP_LANDING_DIR": str(root / "landing"),
-        "SHOP_WAREHOUSE_PATH": str(root / "warehouse" / "shop.duckdb"),
-        "SHOP_PUBLISHED_DIR": str(root / "published"),
-        "SHOP_FIRST_DAY": str(start),
-        # dbt's targets, partial-parse state and logs, and the runs' logs: the benchmark's
-        # own, not the checkout's target/ and logs/
-        "DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "target"),
-        "SHOP_LOG_DIR": str(root / "logs"),
-    }
-
-
 def bench(scale: float, days: int, start: dt.date, work: Path, save, keep: bool) -> dict:
     """One scale's figures; ``save`` gets them as far as measured after each stage (a run
     stopped midway leaves what it measured). ``keep``: leave the shop and its warehouse in
@@ -266,7 +253,7 @@ def bench(scale: float, days: int, start: dt.date, work: Path, save, keep: bool)
     root = work / f"scale_{scale:g}"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    env = shop_env(root, start)
+    env = {**os.environ, **shop_environment(root, start)}
     simulate(root / "landing", start, days + 1, scale, seed=7)
     last = start + dt.timedelta(days=days - 1)
     window = daily_window(start, days)
