@@ -280,6 +280,21 @@ def utm_sql(url_expression: str, prefix: str = "") -> str:
     )
 
 
+def _export_days(
+    con: duckdb.DuckDBPyConnection, relation: str, day_column: str
+) -> tuple[str, list[tuple]]:
+    """The shop-local export day of ``day_column`` (a UTC timestamp with time zone) as a SQL
+    expression, and the days of ``relation``'s rows, each as (day, its first and last
+    instant, its row count), in day order: a day's first and last instant bound the rows
+    whose day is computed again when its file is made, so that DuckDB reads only them."""
+    day = f"cast(timezone({sql_literal(load_contract().timezone)}, {day_column}) as date)"
+    days = con.execute(
+        f"select {day} as day, min({day_column}), max({day_column}), count(*) "
+        f"from {relation} group by day order by day"
+    ).fetchall()
+    return day, days
+
+
 def write_days(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -296,12 +311,7 @@ def write_days(
     order: the same rows give the same bytes), as ``write_table`` does: every day's file is
     made before any is written, and a file whose bytes would not change is left as it is.
     DuckDB splits, sorts and writes the days (``_day_bytes``)."""
-    day = f"cast(timezone({sql_literal(load_contract().timezone)}, {day_column}) as date)"
-    # each day's first and last instant bound the rows whose day is computed again
-    days = con.execute(
-        f"select {day} as day, min({day_column}), max({day_column}), count(*) "
-        f"from {relation} group by day order by day"
-    ).fetchall()
+    day, days = _export_days(con, relation, day_column)
     names = ", ".join(f'"{name}"' for name in table.column_names)
     one_day = len(days) == 1
     wanted: dict[Path, bytes] = {}
@@ -337,12 +347,7 @@ def merge_days(
     set of records ever imported for it, whichever files brought them and in which order:
     records imported again, under the same or another file name, add nothing. Every day's
     file is made before any is written; one whose bytes would not change is left as it is."""
-    zone = sql_literal(load_contract().timezone)
-    day = f"cast(timezone({zone}, event_at) as date)"
-    days = con.execute(
-        f"select {day} as day, min(event_at), max(event_at), count(*) "
-        f"from {relation} group by day order by day"
-    ).fetchall()
+    day, days = _export_days(con, relation, "event_at")
     names = ", ".join(f'"{name}"' for name in table.column_names)
     suffix = f".{_format(table)}"
     wanted: dict[Path, bytes] = {}
