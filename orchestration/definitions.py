@@ -9,7 +9,6 @@ landing files ─► raw/<table> (ingest, gate 1: Great Expectations raw suites,
 """
 
 from dagster import Definitions
-from dagster_dbt import DbtCliResource
 
 from orchestration.importers.assets import importer_assets, importer_jobs, importer_sensors
 from orchestration.ingest.assets import raw_assets
@@ -19,7 +18,7 @@ from orchestration.publish.assets import publish_asset
 from orchestration.quality.mart_checks import mart_check
 from orchestration.quality.raw_checks import raw_checks
 from orchestration.transform import DBT
-from orchestration.transform.assets import DBT_PROJECT, dbt_step_assets
+from orchestration.transform.assets import DBT_PROJECT, WarehouseDbt, dbt_step_assets
 
 
 def build_definitions() -> Definitions:
@@ -37,7 +36,7 @@ def build_definitions() -> Definitions:
         jobs=[refresh_job(), *importer_jobs()],
         schedules=[daily_refresh],
         sensors=[landing_files, *importer_sensors()],
-        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT))},
+        resources={"dbt": WarehouseDbt(project_dir=DBT_PROJECT, dbt_executable=str(DBT))},
     )
 
 
