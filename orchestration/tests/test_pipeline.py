@@ -51,7 +51,7 @@ from orchestration.tests.warehouse import (
     run_as_command,
     use_shop,
 )
-from orchestration.transform import DBT, PROFILES_DIR
+from orchestration.transform import run_dbt
 from orchestration.transform.assets import (
     DBT_PROJECT,
     DBT_STEPS,
@@ -93,24 +93,16 @@ def test_full_run_materializes_every_layer_and_publishes(pipeline_shop: Path) ->
     assert orders == raw_orders > 0
 
 
-def test_every_dbt_unit_test_passes_on_the_built_warehouse(pipeline_shop: Path) -> None:
+def test_every_dbt_unit_test_passes_on_the_built_warehouse(
+    pipeline_shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The scheduled job leaves dbt's unit tests out (they test the SQL, not the day's
     data): here they all run, on the warehouse the job built, and pass."""
     manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
-    environment = {
-        **os.environ,
-        "SHOP_WAREHOUSE_PATH": str(pipeline_shop / "warehouse" / "shop.duckdb"),
-        "DBT_TARGET_PATH": str(pipeline_shop / "unit_target"),
-        "DBT_LOG_PATH": str(pipeline_shop / "unit_target"),
-    }
-    command = [
-        str(DBT), "test", "--select", "test_type:unit",
-        "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROFILES_DIR),
-    ]  # fmt: skip
-    result = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    monkeypatch.setenv("SHOP_WAREHOUSE_PATH", str(pipeline_shop / "warehouse" / "shop.duckdb"))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(pipeline_shop / "unit_target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(pipeline_shop / "unit_target"))
+    assert run_dbt(["test", "--select", "test_type:unit"])
     run = json.loads((pipeline_shop / "unit_target" / "run_results.json").read_text())
     passed = sorted(r["unique_id"] for r in run["results"] if r["status"] == "pass")
     assert passed == sorted(manifest["unit_tests"]) != []

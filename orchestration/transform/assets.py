@@ -14,6 +14,7 @@ incremental models and the tests of the days they rebuild.
 """
 
 import contextlib
+import datetime as dt
 import json
 import os
 import shutil
@@ -137,11 +138,13 @@ TRANSLATOR = ShopTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_c
 
 
 @contextlib.contextmanager
-def run_window(context: AssetExecutionContext) -> Iterator[None]:
+def run_window(context: AssetExecutionContext) -> Iterator[list[dt.date]]:
     """The run's shop-local days in the environment of its dbt invocations (macro
     run_window), not as --vars: changed vars make dbt parse the whole project again, a
-    changed environment read only at execution does not."""
+    changed environment read only at execution does not. Yields the days (none for a run
+    without a partition range)."""
     names = (settings.WINDOW_START, settings.WINDOW_END)
+    days: list[dt.date] = []
     if context.has_partition_key_range:
         days = window_days(context.partition_time_window)
         os.environ.update(zip(names, (str(days[0]), str(days[-1])), strict=True))
@@ -149,7 +152,7 @@ def run_window(context: AssetExecutionContext) -> Iterator[None]:
     shop = load_shop().dbt_environment()
     os.environ.update(shop)
     try:
-        yield
+        yield days
     finally:
         for name in [*names, *shop]:
             os.environ.pop(name, None)
@@ -227,11 +230,10 @@ def step_assets(name: str, select: str, exclude: str) -> AssetsDefinition:
         arguments = [
             "build", "--indirect-selection", "buildable", "--exclude-resource-type", "unit_test",
         ]  # fmt: skip
-        if context.has_partition_key_range:
-            threads = settings.dbt_threads(len(window_days(context.partition_time_window)))
+        with run_window(context) as days, scoped_tests(context.run_id):
+            threads = settings.dbt_threads(len(days)) if days else None
             if threads:
                 arguments += ["--threads", str(threads)]
-        with run_window(context), scoped_tests(context.run_id):
             invocation = dbt.cli(arguments, context=context)
             yield from invocation.stream()
         keep_partial_parse(invocation.target_path)
