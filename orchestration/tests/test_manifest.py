@@ -5,13 +5,15 @@ run's dbt invocations have target folders of their own)."""
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from orchestration.transform import assets
+from orchestration.transform import DBT, assets
 
 
 def manifest_at(path: Path, mtime: float, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
@@ -51,3 +53,15 @@ def test_a_failed_parse_stops_with_its_reason(
     monkeypatch.setattr(assets, "run_dbt", lambda arguments: False)
     with pytest.raises(RuntimeError, match="dbt parse failed"):
         assets.ensure_manifest()
+
+
+def test_the_dbt_version_the_resource_assumes_is_the_executables() -> None:
+    """WarehouseDbt takes the installed dbt-core's version instead of asking the executable;
+    the executable, asked, says the same."""
+    from orchestration.definitions import defs  # builds every asset: only here
+
+    printed = subprocess.run([str(DBT), "--version"], capture_output=True, text=True, check=True)
+    core = re.search(r"installed:\s*(\d+\.\d+\.\d+)", printed.stdout)
+    resource = defs.resources["dbt"]
+    assert isinstance(resource, assets.WarehouseDbt)
+    assert core and str(resource._cli_version) == core.group(1)
