@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -354,32 +356,93 @@ def _malformed_line(text: str, header: list[str], file: str) -> ContractViolatio
 _THREADED_CSV_BYTES = 4 * 2**20
 
 
-def _read_csv(data: bytes, table: Table, encoding: str, file: str) -> pa.Table:
+def _csv_text(data: bytes, table: Table, encoding: str, file: str) -> tuple[str, list[str]]:
+    """A CSV file's text, decoded strictly, and its header, checked against the contract."""
     text = _decode(data, encoding, file)
     if not text.strip():
         raise ContractViolation(file, "empty_file", "the file has no header and no rows")
     header = next(csv.reader(io.StringIO(text)))
     _check_header(table, header, file)
+    return text, header
+
+
+def _parse_csv(utf8: bytes, header: list[str]) -> pa.Table:
+    """Records of a UTF-8 CSV text whose first line is ``header``: every field as text, none
+    taken for null here (the contract's null tokens are applied per column,
+    _without_null_tokens). Raises pyarrow's ArrowInvalid on a malformed record."""
+    return pa_csv.read_csv(
+        io.BytesIO(utf8),
+        read_options=pa_csv.ReadOptions(use_threads=len(utf8) > _THREADED_CSV_BYTES),
+        # a quoted field may hold a line break (a multiline column keeps it, any other
+        # column's control_character rule names it): never a record split in two
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={name: pa.string() for name in header}, strings_can_be_null=False
+        ),
+    )
+
+
+def _read_csv(data: bytes, table: Table, encoding: str, file: str) -> pa.Table:
+    text, header = _csv_text(data, table, encoding, file)
     utf8 = data if encoding == "utf-8" and not data.startswith(codecs.BOM_UTF8) else None
     try:
-        # every field as text, none taken for null here: the contract's null tokens are
-        # applied per column (_without_null_tokens)
-        records = pa_csv.read_csv(
-            io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8")),
-            read_options=pa_csv.ReadOptions(use_threads=len(data) > _THREADED_CSV_BYTES),
-            # a quoted field may hold a line break (a multiline column keeps it, any other
-            # column's control_character rule names it): never a record split in two
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=False,
-            ),
-        )
+        records = _parse_csv(utf8 if utf8 is not None else text.encode("utf-8"), header)
     except pa.ArrowInvalid as error:
         raise _malformed_line(text, header, file) or ContractViolation(
             file, "malformed_csv", str(error)
         ) from None
     return _with_absent_columns(table, records, as_text=True)
+
+
+def _parsed_together(texts: list[str], header: list[str]) -> list[pa.Table] | None:
+    """The records of CSV texts that share their header, parsed as one text (one parse of
+    many small files instead of one each): the texts one after another, each with its
+    header line, which marks where its records start. None when that cannot be told
+    exactly: a text with an odd number of quote characters (an open quoted field would run
+    on into the next text), a malformed record, or a record equal to the header."""
+    if any(text.count('"') % 2 for text in texts):
+        return None
+    joined = "".join(text if text.endswith("\n") else text + "\n" for text in texts)
+    try:
+        records = _parse_csv(joined.encode("utf-8"), header)
+    except pa.ArrowInvalid:
+        return None
+    is_header = np.ones(records.num_rows, bool)
+    for name in header:
+        is_header &= pc.equal(records.column(name), name).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(is_header)
+    if len(starts) != len(texts) - 1:
+        return None
+    bounds = [-1, *starts.tolist(), records.num_rows]
+    return [records.slice(first + 1, end - first - 1) for first, end in itertools.pairwise(bounds)]
+
+
+def read_csv_files(
+    datas: list[bytes], table: Table, encoding: str, files: list[str]
+) -> list[pa.Table | ContractViolation]:
+    """delivered_records of many CSV files of a table (``datas``, named ``files``): for
+    each, its records or the violation that refuses it. Files that share a header are
+    decoded and parsed together (_parsed_together), else each on its own."""
+    found: list[pa.Table | ContractViolation | None] = [None] * len(datas)
+    groups: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+    for index, (data, file) in enumerate(zip(datas, files, strict=True)):
+        try:
+            text, header = _csv_text(data, table, encoding, file)
+        except ContractViolation as violation:
+            found[index] = violation
+            continue
+        groups.setdefault(tuple(header), []).append((index, text))
+    for header, members in groups.items():
+        together = _parsed_together([text for _, text in members], list(header))
+        for position, (index, _) in enumerate(members):
+            if together is not None:
+                found[index] = _with_absent_columns(table, together[position], as_text=True)
+                continue
+            try:
+                found[index] = _read_csv(datas[index], table, encoding, files[index])
+            except ContractViolation as violation:
+                found[index] = violation
+    return found
 
 
 def _without_null_tokens(

@@ -27,6 +27,7 @@ from orchestration.ingest.checks import (
     ContractViolation,
     delivered_records,
     files_breaking_values,
+    read_csv_files,
     read_landing_file,
     stacked,
     typed_records,
@@ -171,6 +172,10 @@ class _Landed:
     contents: tuple[bytes, ...]
 
     @property
+    def size(self) -> int:
+        return sum(map(len, self.contents))
+
+    @property
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
         for name, content in zip(self.names, self.contents, strict=True):
@@ -235,6 +240,8 @@ def _last_loaded_fingerprints(con: duckdb.DuckDBPyConnection, table: Table) -> d
 #: Rows of the partitions written together in one transaction at most (their checked files
 #: are held in memory until then).
 BATCH_ROWS = 2_000_000
+#: Bytes of landing files read (their CSV files parsed together) at once at most.
+READ_BYTES = 64 * 2**20
 
 
 def load_partition(
@@ -262,10 +269,11 @@ def load_partitions(
 ) -> list[PartitionResult]:
     """Load (or reload) days of one table, one result per day. Each partition's files are
     judged on their own (a rejected partition changes nothing, the others load), but read
-    and checked together: the files of up to BATCH_ROWS rows are stacked, their values
-    measured against the contract's rules in one scan, and the accepted partitions written
-    in one transaction (one delete of their days, one insert per stack), so a table's days
-    cost a few passes over it, not several each. A file the stacked check suspects is
+    and checked together: up to READ_BYTES of landing files are read at once (their CSV
+    files parsed together, read_csv_files), the files of up to BATCH_ROWS rows are stacked,
+    their values measured against the contract's rules in one scan, and the accepted
+    partitions written in one transaction (one delete of their days, one insert per
+    stack), so a table's days cost a few passes over it, not several each. A file the stacked check suspects is
     checked again on its own (read_landing_file), which names the file, rule, column and
     row of its first bad value."""
     landing_root = Path(landing_root)
@@ -275,7 +283,7 @@ def load_partitions(
     last_loaded = {} if force else _last_loaded_fingerprints(con, table)
     source = load_contract().source(table.source)
     pending: list[_Delivered] = []
-    pending_rows = 0
+    waiting: list[_Landed] = []
     for day in days:
         landed = _landed(landing_root, table, day)
         if not landed.paths:
@@ -291,11 +299,14 @@ def load_partitions(
         if landed.fingerprint == last_loaded.get(day):
             results[day] = PartitionResult(table.name, day, "unchanged", files=landed.names)
             continue
-        pending.append(_delivered(table, source, landed))
-        pending_rows += pending[-1].rows
-        if pending_rows >= BATCH_ROWS:
-            results.update(_load_batch(con, table, pending, loaded_at))
-            pending, pending_rows = [], 0
+        waiting.append(landed)
+        if sum(item.size for item in waiting) >= READ_BYTES:
+            pending += _delivered(table, source, waiting)
+            waiting = []
+            if sum(item.rows for item in pending) >= BATCH_ROWS:
+                results.update(_load_batch(con, table, pending, loaded_at))
+                pending = []
+    pending += _delivered(table, source, waiting)
     if pending:
         results.update(_load_batch(con, table, pending, loaded_at))
     return [results[day] for day in days]
@@ -318,15 +329,51 @@ class _Delivered:
         return PartitionResult(self.table, self.landed.day, "loaded", self.rows, self.landed.names)
 
 
-def _delivered(table: Table, source: Source, landed: _Landed) -> _Delivered:
-    try:
-        records = [
-            delivered_records(path, content, table, source, name, text_as_dictionary=True)
-            for path, name, content in zip(landed.paths, landed.names, landed.contents, strict=True)
-        ]
-    except ContractViolation:
-        records = None
-    return _Delivered(table.name, landed, records)
+def _delivered(table: Table, source: Source, partitions: list[_Landed]) -> list[_Delivered]:
+    """Partitions' files as delivered; their CSV files are read together (read_csv_files),
+    any other file on its own."""
+    files = [
+        (landed, path, name, content)
+        for landed in partitions
+        for path, name, content in zip(landed.paths, landed.names, landed.contents, strict=True)
+    ]
+    together = [
+        index
+        for index, (_, path, _, content) in enumerate(files)
+        if path.suffix == ".csv" and content
+    ]
+    read = dict(
+        zip(
+            together,
+            read_csv_files(
+                [files[index][3] for index in together],
+                table,
+                source.csv_encoding,
+                [files[index][2] for index in together],
+            ),
+            strict=True,
+        )
+    )
+    found: dict[int, list[pa.Table | ContractViolation]] = {id(landed): [] for landed in partitions}
+    for index, (landed, path, name, content) in enumerate(files):
+        if index not in read:
+            try:
+                read[index] = delivered_records(
+                    path, content, table, source, name, text_as_dictionary=True
+                )
+            except ContractViolation as violation:
+                read[index] = violation
+        found[id(landed)].append(read[index])
+    return [
+        _Delivered(
+            table.name,
+            landed,
+            None
+            if any(isinstance(records, ContractViolation) for records in found[id(landed)])
+            else found[id(landed)],
+        )
+        for landed in partitions
+    ]
 
 
 def _load_batch(

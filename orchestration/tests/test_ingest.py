@@ -18,8 +18,14 @@ import pytest
 
 from orchestration.contract import load_contract
 from orchestration.contract.landing import to_contract_table, write_landing_file
-from orchestration.ingest import ingest
-from orchestration.ingest.checks import VALUE_RULES, ContractViolation, read_landing_file
+from orchestration.ingest import checks, ingest
+from orchestration.ingest.checks import (
+    VALUE_RULES,
+    ContractViolation,
+    delivered_records,
+    read_csv_files,
+    read_landing_file,
+)
 from orchestration.tests.damage import drop_csv_column, replace_in_csv
 from orchestration.tests.warehouse import query
 
@@ -724,3 +730,63 @@ def test_the_stacked_load_equals_each_file_checked_on_its_own(
                 (tuple(row.values()) for row in own), key=str
             ), name
             assert own
+
+
+def test_csv_files_parsed_together_give_each_file_its_own_records(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """read_csv_files parses the files of a header in one text and cuts it at their header
+    lines; each file gets exactly the records it gives on its own, whatever its line ends,
+    quoting or last line, and a file that breaks the structure gets its own violation."""
+    lines = CONTRACT.table("shop", "order_lines")
+    header = ",".join(lines.column_names)
+    row = "l{n},o1,{n},sku-1,2025-03-01 08:00:00+08:00,1,9.90,9.90,9.90,{status},,"
+    files = {
+        # CRLF line ends, a quoted field holding a comma, a line break and a quote, no last
+        # line end: two records
+        "crlf.csv": f"{header}\r\n{row.format(n=1, status='accepted')}\r\n"
+        + row.format(n=2, status='"被拒,""无货""\n已退"'),
+        "header_only.csv": f"{header}\n",
+        "gbk_text.csv": f"{header}\n{row.format(n=3, status='已接受')}\n\n",
+        # another column order: a group of its own
+        "reordered.csv": ",".join(reversed(lines.column_names))
+        + "\n"
+        + ",".join(reversed(row.format(n=4, status="accepted").split(",")))
+        + "\n",
+        # an open quote would run into the next file: parsed on its own, refused
+        "open_quote.csv": f"{header}\n{row.format(n=5, status=chr(34) + 'accepted')}\n",
+        "one_more.csv": f"{header}\n{row.format(n=6, status='accepted')}\n",
+    }
+    names = list(files)
+    datas = [text.encode("gbk") for text in files.values()]
+    parses: list[int] = []
+    parse = checks._parse_csv
+    monkeypatch.setattr(checks, "_parse_csv", lambda *args: parses.append(1) or parse(*args))
+    together = [name for name in names if name != "open_quote.csv"]
+    found = read_csv_files([datas[names.index(name)] for name in together], lines, "gbk", together)
+    assert len(parses) == 2  # one parse per header
+    rows = {name: records.num_rows for name, records in zip(together, found, strict=True)}
+    assert rows == {
+        "crlf.csv": 2,
+        "header_only.csv": 0,
+        "gbk_text.csv": 1,
+        "reordered.csv": 1,
+        "one_more.csv": 1,
+    }
+    source = CONTRACT.source("shop")
+    for name, records in zip(together, found, strict=True):
+        data = datas[names.index(name)]
+        own = delivered_records(Path(name), data, lines, source, name)
+        assert records.to_pylist() == own.to_pylist(), name
+    assert found[0].column("line_status").to_pylist() == ["accepted", '被拒,"无货"\n已退']
+    # with the open quote, its header's files are each parsed on its own: the same records
+    refused = read_csv_files(datas, lines, "gbk", names)
+    assert isinstance(refused[names.index("open_quote.csv")], ContractViolation)
+    assert refused[names.index("open_quote.csv")].file == "open_quote.csv"
+    assert [refused[names.index(name)] for name in together] == found
+    # a record equal to the header cannot be told from a file's start: each file on its own
+    echoed = [f"{header}\n{header}\n".encode("gbk"), datas[names.index("one_more.csv")]]
+    assert [records.num_rows for records in read_csv_files(echoed, lines, "gbk", ["a", "b"])] == [
+        1,
+        1,
+    ]
