@@ -26,8 +26,10 @@ Guarantees of :func:`publish`:
   recreated when it only reads published relations; otherwise it is skipped and named in
   :attr:`Publication.notes`.
 * **Self-describing.** ``meta.publications`` lists every publication so far (version, run id,
-  time in UTC, tables, rows, checks passed) and ``meta.table_row_counts`` the rows of each
-  table of this version: ``select * from meta.publications``.
+  time in UTC, tables, rows, checks passed), ``meta.table_row_counts`` the rows of each
+  table of this version and ``meta.table_fingerprints`` their fingerprints (rows and sum of
+  row hashes, per day of an incremental fact), against which the next publish finds what
+  changed without reading this version's rows: ``select * from meta.publications``.
 * **Readable by older clients.** Versions are written in DuckDB storage format
   :data:`STORAGE_VERSION` (``v1.0.0``, storage number 64), which every DuckDB since 0.10 and
   the BI drivers built on DuckDB 1.x can open; DuckDB 2.0 would otherwise write its own newer

@@ -48,6 +48,8 @@ VERSIONS = "versions"
 LOG = "publications.jsonl"
 LOCK = ".publish.lock"
 META_SCHEMA = "meta"
+#: The meta table of each table's (and day's) row count and sum of row hashes.
+FINGERPRINTS = "table_fingerprints"
 #: Schemas that must never reach readers (raw holds personal data, the others are internal).
 PRIVATE_SCHEMAS = frozenset({"raw", "staging", "intermediate"})
 
@@ -402,6 +404,7 @@ def _write_version(
         tables: dict[str, int] = {}
         written: dict[str, int] = {}
         notes: list[str] = []
+        _keep_fingerprints(con, base is not None)
         _drop_views_and_meta(con)
         for schema in schemas:
             con.execute(f"create schema if not exists {TARGET}.{_quote(schema)}")
@@ -465,41 +468,80 @@ def _table_ddl(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> di
     )
 
 
+#: Temporary tables of a publish: the fingerprints the current version's meta holds, and
+#: those of the version being written.
+_KEPT = "temp.main.publish_kept_fingerprints"
+_FINGERPRINTS = "temp.main.publish_fingerprints"
+
+
+def _keep_fingerprints(con: duckdb.DuckDBPyConnection, from_base: bool) -> None:
+    """Set up the publish's fingerprint tables, with the current version's fingerprints
+    (its ``meta.table_fingerprints``, when it has one) read before its meta is dropped."""
+    con.execute(
+        f"create or replace temporary table {_FINGERPRINTS} (table_name varchar, "
+        "day_column varchar, day varchar, row_count bigint, row_hash hugeint)"
+    )
+    con.execute(f"create or replace temporary table {_KEPT} as from {_FINGERPRINTS} limit 0")
+    (kept,) = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where database_name = ? and schema_name = ? and table_name = ?",
+        [TARGET, META_SCHEMA, FINGERPRINTS],
+    ).fetchone()
+    if from_base and kept:
+        con.execute(f"insert into {_KEPT} from {TARGET}.{META_SCHEMA}.{FINGERPRINTS}")
+
+
 def _fingerprint_sql(relation: str, columns: list[str], day: str | None) -> str:
-    """Per day (or for the whole table): the rows and the sum of their hashes."""
+    """Per day as text (or for the whole table, day null): the rows and the sum of their
+    hashes."""
     hashed = f"sum(hash({', '.join(map(_quote, columns))}))"
     if day is None:
-        return f"select count(*) as n, {hashed} as h from {relation}"
-    return f"select {_quote(day)} as day, count(*) as n, {hashed} as h from {relation} group by 1"
+        return f"select null::varchar as day, count(*) as n, {hashed} as h from {relation}"
+    return (
+        f"select cast({_quote(day)} as varchar) as day, count(*) as n, {hashed} as h "
+        f"from {relation} group by 1"
+    )
 
 
 def _changed_rows(
-    con: duckdb.DuckDBPyConnection, source: str, target: str, day: str | None
+    con: duckdb.DuckDBPyConnection, key: str, source: str, target: str, day: str | None
 ) -> str | None:
     """A condition on ``{t}`` (the relation) selecting the rows of target to replace by
     those of source, or None when both hold the same rows. Rows are compared by count and
-    a sum of 64-bit row hashes, per day when the table has a day column."""
+    a sum of 64-bit row hashes, per day when the table has a day column. The target's are
+    read from the current version's meta when it has them (the version was written with
+    them, read-only since), else computed; the source's become the new version's."""
     columns = [row[0] for row in con.execute(f"describe {source}").fetchall()]
-    if day is None:
-        same = con.execute(
-            f"select s.n = t.n and s.h is not distinct from t.h "
-            f"from ({_fingerprint_sql(source, columns, None)}) s, "
-            f"({_fingerprint_sql(target, columns, None)}) t"
-        ).fetchone()[0]
-        return None if same else "true"
+    con.execute(
+        "create or replace temporary table temp.main.publish_source_days as "
+        + _fingerprint_sql(source, columns, day)
+    )
+    kept = f"from {_KEPT} where table_name = ? and day_column is not distinct from ?"
+    (has_kept,) = con.execute(f"select count(*) > 0 {kept}", [key, day]).fetchone()
+    target_days = (
+        f"(select day, row_count as n, row_hash as h {kept})"
+        if has_kept
+        else f"({_fingerprint_sql(target, columns, day)})"
+    )
     con.execute(
         "create or replace temporary table temp.main.publish_changed_days as "
-        f"select coalesce(s.day, t.day) as day "
-        f"from ({_fingerprint_sql(source, columns, day)}) s "
-        f"full join ({_fingerprint_sql(target, columns, day)}) t "
+        "select coalesce(s.day, t.day) as day "
+        f"from temp.main.publish_source_days s full join {target_days} t "
         "on s.day is not distinct from t.day "
-        "where s.n is distinct from t.n or s.h is distinct from t.h"
+        "where s.n is distinct from t.n or s.h is distinct from t.h",
+        [key, day] if has_kept else [],
+    )
+    con.execute(
+        f"insert into {_FINGERPRINTS} select ?, ?, day, n, h from temp.main.publish_source_days",
+        [key, day],
     )
     (changed,) = con.execute("select count(*) from temp.main.publish_changed_days").fetchone()
     if not changed:
         return None
+    if day is None:
+        return "true"
     return (
-        f"{{t}}.{_quote(day)} in (select day from temp.main.publish_changed_days) "
+        f"cast({{t}}.{_quote(day)} as varchar) in (select day from temp.main.publish_changed_days) "
         f"or ({{t}}.{_quote(day)} is null "
         "and exists (select 1 from temp.main.publish_changed_days where day is null))"
     )
@@ -530,7 +572,7 @@ def _copy_tables(
         target = f"{TARGET}.{_quote(schema)}.{_quote(name)}"
         key = f"{schema}.{name}"
         if existing.get(name) == ddl:
-            changed = _changed_rows(con, source, target, day_columns.get(key))
+            changed = _changed_rows(con, key, source, target, day_columns.get(key))
             if changed is not None:
                 con.execute(f"delete from {target} where {changed.format(t=target)}")
                 (rows,) = con.execute(
@@ -632,6 +674,13 @@ def _write_meta(
         f"comment on table {meta}.table_row_counts is 'Rows of each table of this version.'"
     )
     con.executemany(f"insert into {meta}.table_row_counts values (?, ?)", sorted(tables.items()))
+    con.execute(f"create table {meta}.{FINGERPRINTS} as from {_FINGERPRINTS} order by all")
+    con.execute(
+        f"comment on table {meta}.{FINGERPRINTS} is 'Of each table of this version that kept "
+        "or replaced rows of the one before (per day for a table with a day column): its "
+        "rows and the sum of their 64-bit hashes, which the next publish compares the work "
+        "database with.'"
+    )
 
 
 def _history(directory: Path, previous: int | None) -> list[tuple]:

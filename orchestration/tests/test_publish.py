@@ -184,6 +184,7 @@ def test_publish_copies_only_reader_facing_schemas(work: Path, pub: Path) -> Non
             ("marts", "v_large_orders", "VIEW"),
             ("meta", "publications", "BASE TABLE"),
             ("meta", "table_row_counts", "BASE TABLE"),
+            ("meta", "table_fingerprints", "BASE TABLE"),
         }
         schemas = {
             row[0]
@@ -400,6 +401,56 @@ def test_a_publish_writes_only_the_tables_and_days_that_changed(work: Path, pub:
     con.execute("update marts.fct_orders set is_test = true where order_id = 'o9'")
     con.close()
     assert publish(work, pub, run_id="run-4", checks=CHECKS).written == {"marts.fct_orders": 3}
+
+
+def test_a_publish_compares_with_the_fingerprints_the_current_version_keeps(
+    work: Path, pub: Path
+) -> None:
+    """A publish that compared the work database with the current version keeps the work
+    database's fingerprints in the new version's meta: per day of a table with a day
+    column, else per table, the rows and the sum of their hashes, those of the rows the
+    version holds. The next publish compares with them rather than reading the version's
+    rows: a kept fingerprint made wrong by hand has its day written again, and only it."""
+    day_columns = {"marts.fct_orders": "placed_date"}
+    publish(work, pub, run_id="run-1", checks=CHECKS, day_columns=day_columns)
+    second = publish(work, pub, run_id="run-2", checks=CHECKS, day_columns=day_columns)
+    assert second.written == {}
+    published = connect_published(pub)
+    try:
+        kept = rows(published, "meta.table_fingerprints")
+        recomputed = published.execute(
+            "select 'marts.fct_orders', 'placed_date', cast(placed_date as varchar), count(*), "
+            "sum(hash(order_id, placed_date, gmv, is_test)) from marts.fct_orders group by 3 "
+            "union all select 'marts.dim_product', null, null, count(*), "
+            "sum(hash(product_key, product_name, category)) from marts.dim_product "
+            "union all select 'reference.payment_methods', null, null, count(*), "
+            "sum(hash(code, name, is_cod)) from reference.payment_methods order by all"
+        ).fetchall()
+    finally:
+        published.close()
+    assert kept == recomputed
+    assert [row[2] for row in kept if row[0] == "marts.fct_orders"] == [
+        "2025-03-01",
+        "2025-03-02",
+        "2025-03-03",
+    ]
+    path = version_path(pub, 2)
+    path.chmod(0o644)
+    con = duckdb.connect(str(path))
+    con.execute(
+        "update meta.table_fingerprints set row_hash = row_hash + 1 "
+        "where table_name = 'marts.fct_orders' and day = '2025-03-02'"
+    )
+    con.close()
+    path.chmod(0o444)
+    third = publish(work, pub, run_id="run-3", checks=CHECKS, day_columns=day_columns)
+    assert third.written == {"marts.fct_orders": 1}
+    published = connect_published(pub)
+    try:
+        assert rows(published, "marts.fct_orders") == sorted(orders(1))
+        assert rows(published, "meta.table_fingerprints") == recomputed
+    finally:
+        published.close()
 
 
 def test_a_failed_check_publishes_nothing(work: Path, pub: Path) -> None:
