@@ -81,7 +81,14 @@ def validate(
         ],
     )
     frame = pd.DataFrame([{rule.name: measurements[rule.name] for rule in rules}])
-    result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    # whether each rule holds is all that is read (the observed value is the measurement):
+    # GX's default result format also computes samples and counts of unexpected values,
+    # which more than doubled a suite's time
+    result = (
+        _batch_definition()
+        .get_batch(batch_parameters={"dataframe": frame})
+        .validate(suite, result_format="BOOLEAN_ONLY")
+    )
     failed = [outcome.expectation_config for outcome in result.results if not outcome.success]
     failures = tuple(
         f"{config.kwargs['column']}: {config.meta['description']} "
