@@ -273,9 +273,9 @@ def load_partitions(
     files parsed together, read_csv_files), the files of up to BATCH_ROWS rows are stacked,
     their values measured against the contract's rules in one scan, and the accepted
     partitions written in one transaction (one delete of their days, one insert per
-    stack), so a table's days cost a few passes over it, not several each. A file the stacked check suspects is
-    checked again on its own (read_landing_file), which names the file, rule, column and
-    row of its first bad value."""
+    stack), so a table's days cost a few passes over it, not several each. A file the
+    stacked check suspects is checked again on its own (read_landing_file), which names
+    the file, rule, column and row of its first bad value."""
     landing_root = Path(landing_root)
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     days = list(days)
