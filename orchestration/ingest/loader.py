@@ -283,7 +283,9 @@ def load_partitions(
     last_loaded = {} if force else _last_loaded_fingerprints(con, table)
     source = load_contract().source(table.source)
     pending: list[_Delivered] = []
+    pending_rows = 0
     waiting: list[_Landed] = []
+    waiting_bytes = 0
     for day in days:
         landed = _landed(landing_root, table, day)
         if not landed.paths:
@@ -300,12 +302,15 @@ def load_partitions(
             results[day] = PartitionResult(table.name, day, "unchanged", files=landed.names)
             continue
         waiting.append(landed)
-        if sum(item.size for item in waiting) >= READ_BYTES:
-            pending += _delivered(table, source, waiting)
-            waiting = []
-            if sum(item.rows for item in pending) >= BATCH_ROWS:
+        waiting_bytes += landed.size
+        if waiting_bytes >= READ_BYTES:
+            read = _delivered(table, source, waiting)
+            waiting, waiting_bytes = [], 0
+            pending += read
+            pending_rows += sum(item.rows for item in read)
+            if pending_rows >= BATCH_ROWS:
                 results.update(_load_batch(con, table, pending, loaded_at))
-                pending = []
+                pending, pending_rows = [], 0
     pending += _delivered(table, source, waiting)
     if pending:
         results.update(_load_batch(con, table, pending, loaded_at))
@@ -333,8 +338,8 @@ def _delivered(table: Table, source: Source, partitions: list[_Landed]) -> list[
     """Partitions' files as delivered; their CSV files are read together (read_csv_files),
     any other file on its own."""
     files = [
-        (landed, path, name, content)
-        for landed in partitions
+        (position, path, name, content)
+        for position, landed in enumerate(partitions)
         for path, name, content in zip(landed.paths, landed.names, landed.contents, strict=True)
     ]
     together = [
@@ -354,8 +359,8 @@ def _delivered(table: Table, source: Source, partitions: list[_Landed]) -> list[
             strict=True,
         )
     )
-    found: dict[int, list[pa.Table | ContractViolation]] = {id(landed): [] for landed in partitions}
-    for index, (landed, path, name, content) in enumerate(files):
+    found: list[list[pa.Table | ContractViolation]] = [[] for _ in partitions]
+    for index, (position, path, name, content) in enumerate(files):
         if index not in read:
             try:
                 read[index] = delivered_records(
@@ -363,16 +368,14 @@ def _delivered(table: Table, source: Source, partitions: list[_Landed]) -> list[
                 )
             except ContractViolation as violation:
                 read[index] = violation
-        found[id(landed)].append(read[index])
+        found[position].append(read[index])
     return [
         _Delivered(
             table.name,
             landed,
-            None
-            if any(isinstance(records, ContractViolation) for records in found[id(landed)])
-            else found[id(landed)],
+            None if any(isinstance(item, ContractViolation) for item in records) else records,
         )
-        for landed in partitions
+        for landed, records in zip(partitions, found, strict=True)
     ]
 
 

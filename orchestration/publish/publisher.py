@@ -404,7 +404,7 @@ def _write_version(
         tables: dict[str, int] = {}
         written: dict[str, int] = {}
         notes: list[str] = []
-        _keep_fingerprints(con, base is not None)
+        _keep_fingerprints(con)
         _drop_views_and_meta(con)
         for schema in schemas:
             con.execute(f"create schema if not exists {TARGET}.{_quote(schema)}")
@@ -474,9 +474,10 @@ _KEPT = "temp.main.publish_kept_fingerprints"
 _FINGERPRINTS = "temp.main.publish_fingerprints"
 
 
-def _keep_fingerprints(con: duckdb.DuckDBPyConnection, from_base: bool) -> None:
+def _keep_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
     """Set up the publish's fingerprint tables, with the current version's fingerprints
-    (its ``meta.table_fingerprints``, when it has one) read before its meta is dropped."""
+    (the ``meta.table_fingerprints`` of the copy being written, when it has one) read
+    before its meta is dropped."""
     con.execute(
         f"create or replace temporary table {_FINGERPRINTS} (table_name varchar, "
         "day_column varchar, day varchar, row_count bigint, row_hash hugeint)"
@@ -487,7 +488,7 @@ def _keep_fingerprints(con: duckdb.DuckDBPyConnection, from_base: bool) -> None:
         "where database_name = ? and schema_name = ? and table_name = ?",
         [TARGET, META_SCHEMA, FINGERPRINTS],
     ).fetchone()
-    if from_base and kept:
+    if kept:
         con.execute(f"insert into {_KEPT} from {TARGET}.{META_SCHEMA}.{FINGERPRINTS}")
 
 
