@@ -8,7 +8,7 @@ landing files ─► raw/<table> (ingest, gate 1: Great Expectations raw suites,
              ─► dbt build after the mart gate (alerts, KPI overview) ─► publish
 """
 
-from dagster import Definitions
+from dagster import Definitions, definitions
 
 from orchestration.importers.assets import importer_assets, importer_jobs, importer_sensors
 from orchestration.ingest.assets import raw_assets
@@ -40,4 +40,9 @@ def build_definitions() -> Definitions:
     )
 
 
-defs = build_definitions()
+@definitions
+def defs() -> Definitions:
+    """What ``dagster dev -m orchestration.definitions`` loads, built only when it loads it:
+    the command-line runner builds its own (orchestration.run.refresh_job) and importing this
+    module builds nothing."""
+    return build_definitions()

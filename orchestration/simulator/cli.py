@@ -31,8 +31,12 @@ def _parser() -> argparse.ArgumentParser:
         "--profile",
         default="default",
         metavar="NAME",
+        # argparse formats help with %: a profile's own "%" is escaped
         help="kind of shop to simulate; "
-        + "; ".join(f"{name}: {profile.description}" for name, profile in PROFILES.items()),
+        + "; ".join(
+            f"{name}: {profile.description.rstrip('.')}".replace("%", "%%")
+            for name, profile in PROFILES.items()
+        ),
     )
     parser.add_argument(
         "--incident",

@@ -58,10 +58,10 @@ def test_a_failed_parse_stops_with_its_reason(
 def test_the_dbt_version_the_resource_assumes_is_the_executables() -> None:
     """WarehouseDbt takes the installed dbt-core's version instead of asking the executable;
     the executable, asked, says the same."""
-    from orchestration.definitions import defs  # builds every asset: only here
+    from orchestration.definitions import build_definitions  # every asset: only here
 
     printed = subprocess.run([str(DBT), "--version"], capture_output=True, text=True, check=True)
     core = re.search(r"installed:\s*(\d+\.\d+\.\d+)", printed.stdout)
-    resource = defs.resources["dbt"]
+    resource = build_definitions().resources["dbt"]
     assert isinstance(resource, assets.WarehouseDbt)
     assert core and str(resource._cli_version) == core.group(1)

@@ -21,7 +21,7 @@ from orchestration.contract import Table, load_contract
 from orchestration.simulator.cli import main
 from orchestration.simulator.engine import simulate
 from orchestration.simulator.market_monitoring import outages
-from orchestration.simulator.profiles import ORDER_SYSTEM_TABLES
+from orchestration.simulator.profiles import ORDER_SYSTEM_TABLES, PROFILES
 
 START = dt.date(2025, 5, 20)
 DAYS = 45
@@ -726,6 +726,20 @@ def test_command_line_writes_a_landing_tree_and_rejects_bad_arguments(tmp_path, 
     with pytest.raises(SystemExit):
         main(["--days", "0", "--out", str(tmp_path / "never")])
     assert not (tmp_path / "never").exists()
+
+
+def test_command_line_help_lists_each_profile_with_its_description_as_written(
+    capsys, monkeypatch
+):
+    """--help names every profile with its description; a "%" in one (the seasonal shop's
+    "70 %") is printed as written, not taken for a format of argparse's."""
+    monkeypatch.setenv("COLUMNS", "10000")  # argparse's width: no line wrapped
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    printed = " ".join(capsys.readouterr().out.split())
+    for name, profile in PROFILES.items():
+        assert printed.count(f"{name}: {' '.join(profile.description.rstrip('.').split())}") == 1
+    assert printed.count("70 % after its peak") == 1
 
 
 # -- profiles ---------------------------------------------------------------------------
