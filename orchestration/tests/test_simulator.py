@@ -728,9 +728,7 @@ def test_command_line_writes_a_landing_tree_and_rejects_bad_arguments(tmp_path, 
     assert not (tmp_path / "never").exists()
 
 
-def test_command_line_help_lists_each_profile_with_its_description_as_written(
-    capsys, monkeypatch
-):
+def test_command_line_help_lists_each_profile_with_its_description_as_written(capsys, monkeypatch):
     """--help names every profile with its description; a "%" in one (the seasonal shop's
     "70 %") is printed as written, not taken for a format of argparse's."""
     monkeypatch.setenv("COLUMNS", "10000")  # argparse's width: no line wrapped
