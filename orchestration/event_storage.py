@@ -7,8 +7,11 @@ and two checkpoints. A run over a range of days stores one materialization per a
 day: a full rebuild of 365 days about 50,000 events, a daily run about 2,700. This storage
 keeps one engine per database, its connection open, with ``synchronous=NORMAL`` (in WAL
 mode a commit is then not synced; the database stays consistent after a crash, only the
-last events before it may be lost). Same files, same schema: the Dagster UI and every tool
-read the instance as before. ``orchestration/dagster.yaml`` names it, with the instance
+last events before it may be lost). Dagster also asks, before it stores each asset or check
+event, whether the index database has that event's table, through a new engine each time;
+this storage asks once per table found (tables are only ever added, by Dagster's
+migrations). Same files, same schema: the Dagster UI and every tool read the instance as
+before. ``orchestration/dagster.yaml`` names it, with the instance
 directory from ``DAGSTER_HOME``.
 """
 
@@ -35,7 +38,16 @@ class KeptSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, dagster_home: str, inst_data=None) -> None:
         self._engines: OrderedDict[str, sqlalchemy.Engine] = OrderedDict()
+        self._tables_found: set[str] = set()
         super().__init__(str(Path(dagster_home) / "history" / "runs"), inst_data=inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index database has the table: asked of the database until it has."""
+        if table_name not in self._tables_found:
+            if not super().has_table(table_name):
+                return False
+            self._tables_found.add(table_name)
+        return True
 
     @classmethod
     def config_type(cls) -> dict:

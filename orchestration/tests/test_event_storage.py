@@ -18,18 +18,21 @@ from dagster import (
     EventLogEntry,
 )
 from dagster._core.events import StepMaterializationData
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from orchestration.event_storage import KEPT_ENGINES, KeptSqliteEventLogStorage
 from orchestration.run import project_instance
 
 
-def materialization(run_id: str, asset: str, day: str) -> EventLogEntry:
+def materialization(
+    run_id: str, asset: str, day: str, tags: dict[str, str] | None = None
+) -> EventLogEntry:
     event = DagsterEvent(
         DagsterEventType.ASSET_MATERIALIZATION.value,
         "refresh_warehouse",
         step_key="step",
         event_specific_data=StepMaterializationData(
-            AssetMaterialization(AssetKey(["marts", asset]), partition=day)
+            AssetMaterialization(AssetKey(["marts", asset]), partition=day, tags=tags)
         ),
     )
     return EventLogEntry(
@@ -66,3 +69,31 @@ def test_events_stored_through_kept_connections_read_back_with_dagsters_own_stor
     assert len(records.records) == len(runs) * len(days)
     assert reader.get_materialized_partitions(AssetKey(["marts", "fct_orders"])) == set(days)
     assert reader.get_materialized_partitions(AssetKey(["marts", "fct_sessions"])) == {days[0]}
+
+
+def test_the_index_database_is_asked_once_for_each_table_it_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dagster asks whether the asset-event tags table exists before storing each
+    materialization with an indexed tag (as every dbt model's carries its data version):
+    the database is asked once, and a table it lacks is asked again."""
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    instance = project_instance()
+    asked: list[str] = []
+    ask = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(
+        SqliteEventLogStorage,
+        "has_table",
+        lambda storage, name: asked.append(name) or ask(storage, name),
+    )
+    for day in range(1, 21):
+        version = {"dagster/data_version": str(day)}
+        instance.handle_new_event(
+            materialization("run-1", "fct_orders", f"2025-01-{day:02d}", version)
+        )
+    assert asked == ["asset_event_tags"]
+    storage = instance.event_log_storage
+    assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+    assert asked == ["asset_event_tags", "no_such_table", "no_such_table"]
+    assert len(instance.all_logs("run-1")) == 20
+    instance.dispose()
