@@ -2,8 +2,8 @@
 
     python -m orchestration.transform.spark WAREHOUSE.duckdb SPARK_HOME_DIR
 
-copies the raw tables of a DuckDB warehouse into a local Spark catalog (Parquet files and a
-Derby metastore under SPARK_HOME_DIR) and runs ``dbt build --target spark`` on them, in one
+copies the raw tables of a DuckDB warehouse into a local Spark catalog (Parquet files under
+SPARK_HOME_DIR, the catalog itself in memory) and runs ``dbt build --target spark`` on them, in one
 process, so that Spark starts once. On a cluster, raw tables are loaded there by the shop's
 own ingest and only the profile's ``spark`` output changes (method thrift, or Databricks).
 """
@@ -27,13 +27,15 @@ from orchestration.transform import PROFILES_DIR
 
 
 def local_spark(home: Path) -> SparkSession:
-    """A Spark session on this machine (local[2], no UI, UTC), its catalog under ``home``:
+    """A Spark session on this machine (local[2], no UI, UTC), its tables' files under ``home``:
     dbt-spark's session method takes this session over (the profile's static settings,
-    such as the warehouse directory, then give way to these)."""
+    such as the warehouse directory, then give way to these). The catalog lives in memory:
+    the session builds and tests every model itself, so a Hive metastore on Derby would
+    only add its own start and a database round trip to every statement."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     spark = (
-        SparkSession.builder.enableHiveSupport()
-        .master("local[2]")
+        SparkSession.builder.master("local[2]")
+        .config("spark.sql.catalogImplementation", "in-memory")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         # small data, many queries: one shuffle partition, no adaptive re-planning, and
@@ -42,11 +44,6 @@ def local_spark(home: Path) -> SparkSession:
         .config("spark.sql.adaptive.enabled", "false")
         .config("spark.sql.codegen.wholeStage", "false")
         .config("spark.sql.warehouse.dir", str(home / "spark-warehouse"))
-        .config(
-            "spark.hadoop.javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
-        )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={home}")
         # DuckDB writes timestamps without time zone; they hold UTC
         .config("spark.sql.parquet.inferTimestampNTZ.enabled", "false")
         .getOrCreate()
