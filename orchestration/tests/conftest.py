@@ -89,22 +89,22 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 #: two workers finish together: a long module started last would keep one worker busy
 #: alone.
 SLOW_FIRST = (
-    "test_spark",
-    "test_postgres",
     "test_bad_inputs",
-    "test_incremental",
-    "test_seasonal",
-    "test_pipeline",
-    "test_shop_settings",
-    "test_indicators",
-    "test_dashboard",
-    "test_semantic_layer",
-    "test_incidents",
-    "test_multi_parcel",
     "test_warehouse_build",
+    "test_incremental",
+    "test_pipeline",
+    "test_seasonal",
+    "test_indicators",
+    "test_shop_settings",
+    "test_postgres",
+    "test_multi_parcel",
     "test_orders_only",
     "test_importers",
+    "test_indicator_catalog",
+    "test_dashboard",
     "test_publish",
+    "test_semantic_layer",
+    "test_incidents",
 )
 
 

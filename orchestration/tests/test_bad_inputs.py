@@ -705,6 +705,7 @@ def test_a_run_request_over_days_is_a_partition_range_to_dagster() -> None:
     assert RunRequest(tags={}).partition_key_range is None
 
 
+@pytest.mark.long
 def test_a_refused_day_is_quarantined_until_the_shop_redelivers_it(
     published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,7 +6,9 @@ dispatches to an engine's implementation (``spark__…``, ``duckdb__…``): the 
 one (directly or through other macros), and the tests that do or that read such a model or a
 seed (the project loads seeds into Spark with macros of its own).
 
-``make reliability`` builds and tests the whole project on Spark (every data and unit test).
+These take minutes of Spark's per-query cost, so ``make reliability`` runs them (marker
+``long``), then builds and tests the whole project on Spark (every data and unit test);
+``make test`` checks the selection.
 """
 
 from __future__ import annotations
@@ -117,12 +119,14 @@ def test_the_selection_holds_the_tests_of_engine_specific_sql_only(manifest: dic
     assert units["sku_attributes_a_product_does_not_have"] not in selection
 
 
+@pytest.mark.long
 def test_every_model_builds_and_the_tests_of_engine_specific_sql_pass_on_spark(
     built: bool,
 ) -> None:
     assert built, "dbt build --target spark failed: see its output above"
 
 
+@pytest.mark.long
 def test_headline_indicators_equal_duckdb(shop: dict, built: bool) -> None:
     assert built
     assert_same_headline(
