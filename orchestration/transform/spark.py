@@ -103,7 +103,7 @@ def dbt_on_spark(arguments: list[str], target_path: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("warehouse", type=Path, help="DuckDB warehouse whose raw tables to use")
-    parser.add_argument("home", type=Path, help="directory for Spark's catalog and files")
+    parser.add_argument("home", type=Path, help="directory for Spark's tables and dbt's target")
     args = parser.parse_args(argv)
     spark = local_spark(args.home)
     copy_raw(spark, args.warehouse, args.home / "raw")
