@@ -1,6 +1,6 @@
 """Benchmark: incidents found against labelled, injected ones.
 
-    .venv/bin/python benchmarks/bench_incidents.py --days 365 --incidents 60 --seed 1 --scale 0.3
+    .venv/bin/python benchmarks/bench_incidents.py --days 365 --incidents 60 --seed 1
 
 1. Labels: ``--incidents`` incidents of the simulator's kinds (orchestration/simulator/
    incidents.py, ``KINDS``) in turn, at random days after a warm-up of five weeks (the
@@ -32,7 +32,8 @@
    per kind, leaving out labels whose root is still provisional at the end of the run
    (``maturity_days`` of the catalog: a return spike of the last five weeks), counted as
    ``immature_labels``; ``*_watchable``: over labels whose root slice has the catalog's
-   ``min_volume`` and whose first day is no promotion day (neither raises a change alert);
+   ``min_volume`` and whose first day is neither a festival's peak day nor its eve, nor one
+   of a promotion's first three days (none of them raises a change alert);
    days to detect (first incident on the root indicator within two weeks, median);
    false incidents: detected incidents whose first day is a quiet day (no label or dip
    covers it or the two days before), per 30 quiet days; precision: found labels over all
@@ -270,10 +271,24 @@ def read_warehouse(database: Path) -> dict:
             if "fct_indicator_incidents" in tables
             else None
         )
-        promotion_days = {
+        # days that raise no change alert: a festival's peak day and its eve, and a
+        # promotion's first three days (no earlier days of the promotion to compare with)
+        unwatched_days = {
             day
             for (day,) in con.execute(
-                "select date_day from marts.dim_date where is_promotion_day"
+                """
+                select date_day from (
+                    select
+                        date_day,
+                        is_festival_peak
+                        or lead(is_festival_peak) over (order by date_day) as in_peak_window,
+                        is_promotion_day and row_number() over (
+                            partition by promotion_names order by date_day
+                        ) <= 3 as opens_promotion
+                    from marts.dim_date
+                )
+                where in_peak_window or opens_promotion
+                """
             ).fetchall()
         }
         monitored = alerted_indicators()
@@ -293,7 +308,7 @@ def read_warehouse(database: Path) -> dict:
         "alerts": alerts,
         "incidents": incidents,
         "values": values,
-        "promotion_days": promotion_days,
+        "unwatched_days": unwatched_days,
     }
 
 
@@ -466,8 +481,8 @@ def score(labels: list[dict], incidents: pd.DataFrame, days: int, dips: list[dic
             {
                 "kind": label["kind"],
                 "effect_class": label["effect_class"],
-                # a slice below the catalog's min_volume or a promotion day raises no alert
-                "watchable": not label["below_min_volume"] and not label["on_promotion_day"],
+                # a slice below the catalog's min_volume or an unwatched day raises no alert
+                "watchable": not label["below_min_volume"] and not label["on_unwatched_day"],
                 "found": hit is not None,
                 "root_right": hit is not None and slice_matches(label, incidents.loc[hit]),
                 "days_to_detect": max(int(lag[later.index].min()), 0) if not later.empty else None,
@@ -544,7 +559,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--incidents", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--scale", type=float, default=0.3)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="the simulator's scale (1: its default shop)"
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_incidents"))
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--reuse", action="store_true", help="score the shop already under --work")
@@ -589,8 +606,8 @@ def main(argv: list[str] | None = None) -> int:
         label["below_min_volume"] = (
             volume is not None and volume < min_volume[label["root_indicator_code"]]
         )
-        label["on_promotion_day"] = (
-            dt.date.fromisoformat(label["first_day"]) in data["promotion_days"]
+        label["on_unwatched_day"] = (
+            dt.date.fromisoformat(label["first_day"]) in data["unwatched_days"]
         )
     written = [{k: v for k, v in x.items() if k != "incident"} for x in labels]
     (root / "labels.json").write_text(json.dumps(written, ensure_ascii=False, indent=1))

@@ -5,16 +5,22 @@
 --             previous 8 weeks (rules same_weekday and bounds) or the latest 7 days of the
 --             previous 4 weeks (trailing), promotion days (dim_date) left out, so weekday
 --             and sale days are accounted for, the days after a sale have a baseline too,
---             and a slow trend is followed;
+--             and a slow trend is followed; on a promotion day, that ordinary baseline
+--             times the promotion lift: the median ratio of value to ordinary baseline
+--             over the latest 7 earlier days of the same promotion, so that a sale day is
+--             compared with the sale's own days;
 --   spread    1.4826 × the median absolute deviation of the indicator's residuals (value −
 --             baseline) over the 56 days before, promotion days left out: a robust
---             standard deviation of its own noise;
+--             standard deviation of its own noise (on a promotion day, times twice the
+--             lift: a sale day moves more than an ordinary day);
 --   alert     a change alert when the value lies more than alert_sensitivity × spread from
 --             the baseline and at least alert_threshold (relative) in the unwanted
 --             direction (either for neutral indicators), with volume >= alert_min_volume,
---             at least 3 baseline days and 7 residuals; a bounds alert when outside
---             [lower_bound, upper_bound]. Promotion days raise no change alert; provisional
---             values (fct_indicator_values.is_provisional) raise none at all.
+--             at least 3 baseline days and 7 residuals; on a promotion day, a lift of at
+--             least 3 of the promotion's days and twice the threshold; a bounds alert when
+--             outside [lower_bound, upper_bound]. A festival's peak day and its eve raise
+--             no change alert (a class of their own); provisional values
+--             (fct_indicator_values.is_provisional) raise none at all.
 -- Severity is critical out of bounds or at twice the threshold. Deterministic.
 with catalog as (
 
@@ -27,7 +33,15 @@ calendar as (
 
     select
         date_day,
-        is_promotion_day
+        is_promotion_day,
+        promotion_names,
+        -- a festival's peak day and its eve (the presale's final payments, the run-up to
+        -- the peak): a class of their own, never compared with other days
+        coalesce(
+            is_festival_peak
+            or lead(is_festival_peak) over (order by date_day),
+            false
+        ) as is_peak_window
     from {{ ref('dim_date') }}
 
 ),
@@ -48,7 +62,9 @@ daily as (
                 indicator_values.slice_dimension
         ), 0) as volume_share,
         indicator_values.is_provisional,
-        calendar.is_promotion_day
+        calendar.is_promotion_day,
+        calendar.promotion_names,
+        calendar.is_peak_window
     from {{ ref('fct_indicator_values') }} as indicator_values
     inner join catalog on indicator_values.indicator_code = catalog.indicator_code
     inner join calendar on indicator_values.period_start = calendar.date_day
@@ -110,6 +126,101 @@ baselines as (
     from baseline_days
     where recency <= wanted_days
     group by indicator_code, period_start, slice_dimension, slice_value
+
+),
+
+promotion_ratios as (
+
+    -- each promotion day's value against its ordinary baseline: how the sale moves the
+    -- indicator (a festival's peak day and its eve, a class of their own, left out)
+    select
+        daily.indicator_code,
+        daily.period_start,
+        daily.slice_dimension,
+        daily.slice_value,
+        daily.promotion_names,
+        daily.indicator_value / baselines.baseline_value as ratio
+    from daily
+    inner join baselines
+        on
+            daily.indicator_code = baselines.indicator_code
+            and daily.period_start = baselines.period_start
+            and daily.slice_dimension = baselines.slice_dimension
+            and daily.slice_value = baselines.slice_value
+    where
+        daily.is_promotion_day
+        and not daily.is_peak_window
+        and baselines.baseline_days >= 3
+        and baselines.baseline_value <> 0
+
+),
+
+promotion_lift_days as (
+
+    -- the same promotion's earlier days, latest first
+    select
+        current_day.indicator_code,
+        current_day.period_start,
+        current_day.slice_dimension,
+        current_day.slice_value,
+        earlier_day.ratio,
+        row_number() over (
+            partition by
+                current_day.indicator_code,
+                current_day.period_start,
+                current_day.slice_dimension,
+                current_day.slice_value
+            order by earlier_day.period_start desc
+        ) as recency
+    from daily as current_day
+    inner join promotion_ratios as earlier_day
+        on
+            current_day.indicator_code = earlier_day.indicator_code
+            and current_day.slice_dimension = earlier_day.slice_dimension
+            and current_day.slice_value = earlier_day.slice_value
+            and current_day.promotion_names = earlier_day.promotion_names
+            and current_day.period_start > earlier_day.period_start
+    where current_day.is_promotion_day
+
+),
+
+promotion_lifts as (
+
+    select
+        indicator_code,
+        period_start,
+        slice_dimension,
+        slice_value,
+        count(*) as promotion_lift_days,
+        {{ percentile('ratio', 0.5) }} as promotion_lift
+    from promotion_lift_days
+    where recency <= 7
+    group by indicator_code, period_start, slice_dimension, slice_value
+
+),
+
+expected_baselines as (
+
+    -- the value expected: the ordinary baseline, times the promotion lift on a promotion
+    -- day, whose accepted range is twice as wide (a sale moves more than an ordinary day)
+    select
+        baselines.indicator_code,
+        baselines.period_start,
+        baselines.slice_dimension,
+        baselines.slice_value,
+        baselines.baseline_days,
+        promotion_lifts.promotion_lift,
+        coalesce(promotion_lifts.promotion_lift_days, 0) as promotion_lift_days,
+        baselines.baseline_value * coalesce(promotion_lifts.promotion_lift, 1) as baseline_value,
+        coalesce(2 * abs(promotion_lifts.promotion_lift), 1) as spread_factor,
+        case when promotion_lifts.promotion_lift is null then 1 else 2 end as threshold_factor
+    from baselines
+    left join promotion_lifts
+        on
+            baselines.indicator_code = promotion_lifts.indicator_code
+            and baselines.period_start = promotion_lifts.period_start
+            and baselines.slice_dimension = promotion_lifts.slice_dimension
+            and baselines.slice_value = promotion_lifts.slice_value
 
 ),
 
@@ -207,17 +318,23 @@ evaluated as (
         catalog.runbook,
         baselines.baseline_days,
         baselines.baseline_value,
+        baselines.promotion_lift,
+        baselines.promotion_lift_days,
+        baselines.threshold_factor,
         spreads.residual_days,
-        spreads.spread,
+        spreads.spread * baselines.spread_factor as spread,
         (daily.indicator_value - baselines.baseline_value)
         / nullif(abs(baselines.baseline_value), 0) as deviation,
         -- the half-width of the accepted range: both the spread and the threshold must be exceeded
         case
             when
-                spreads.spread * catalog.alert_sensitivity
+                spreads.spread * baselines.spread_factor * catalog.alert_sensitivity
                 > abs(baselines.baseline_value) * catalog.alert_threshold
-                then spreads.spread * catalog.alert_sensitivity
-            else abs(baselines.baseline_value) * catalog.alert_threshold
+                * baselines.threshold_factor
+                then spreads.spread * baselines.spread_factor * catalog.alert_sensitivity
+            else
+                abs(baselines.baseline_value) * catalog.alert_threshold
+                * baselines.threshold_factor
         end as tolerance,
         coalesce(
             daily.indicator_value < catalog.lower_bound
@@ -226,7 +343,7 @@ evaluated as (
         ) and not daily.is_provisional as is_out_of_bounds
     from daily
     inner join catalog on daily.indicator_code = catalog.indicator_code
-    left join baselines
+    left join expected_baselines as baselines
         on
             daily.indicator_code = baselines.indicator_code
             and daily.period_start = baselines.period_start
@@ -248,7 +365,8 @@ flagged as (
         deviation * volume_share as contribution,
         coalesce(
             alert_rule in ('same_weekday', 'trailing')
-            and not is_promotion_day
+            and not is_peak_window
+            and (not is_promotion_day or promotion_lift_days >= 3)
             and not is_provisional
             and baseline_days >= 3
             and residual_days >= 7
@@ -278,12 +396,15 @@ final as (
         volume,
         volume_share,
         is_promotion_day,
+        is_peak_window,
         is_provisional,
         direction,
         alert_threshold,
         alert_sensitivity,
         baseline_value,
         baseline_days,
+        promotion_lift,
+        promotion_lift_days,
         spread,
         residual_days,
         case
@@ -319,13 +440,23 @@ final as (
                     || ' % against the baseline '
                     || {{ rounded_text('baseline_value', 4) }}
                     || case alert_rule
-                        when 'trailing' then ' (median of the latest 7 ordinary days)'
-                        else ' (median of the latest 4 ordinary same weekdays)'
+                        when 'trailing' then ' (median of the latest 7 ordinary days'
+                        else ' (median of the latest 4 ordinary same weekdays'
                     end
+                    || case
+                        when is_promotion_day
+                            then
+                                ' × promotion lift ' || {{ rounded_text('promotion_lift', 3) }}
+                                || ' of the promotion''s latest '
+                                || cast(promotion_lift_days as {{ dbt.type_string() }})
+                                || ' days'
+                        else ''
+                    end
+                    || ')'
                     || ': beyond ' || cast(alert_sensitivity as {{ dbt.type_string() }})
                     || ' × spread ' || {{ rounded_text('spread', 4) }}
                     || ' and the '
-                    || {{ rounded_text('100 * alert_threshold', 1) }}
+                    || {{ rounded_text('100 * alert_threshold * threshold_factor', 1) }}
                     || ' % threshold'
         end as why,
         runbook
