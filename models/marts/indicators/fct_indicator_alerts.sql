@@ -8,7 +8,9 @@
 --              deviation;
 --   the net    an indicator's event is explained by an event of an indicator upstream of
 --              it in the catalog's relations (upstream_codes: parent_codes walked
---              upstream) on the same day, both in their unwanted direction; the root is
+--              upstream) on the same day, both in their unwanted direction, the upstream
+--              one moving at least a tenth as much (a −1 % availability dip does not
+--              explain page views −75 %: a lost tracking tag does); the root is
 --              the most upstream alerting indicator (one with no alerting driver itself;
 --              of several, the most harmful deviation, then the code);
 --   days       consecutive days with the same root (indicator and slice) are one incident,
@@ -149,8 +151,11 @@ drivers as (
             alerted.period_start = driver.period_start
             and (
                 alerted.indicator_code = driver.indicator_code
-                or (';' || alerted.upstream_codes || ';')
-                like ('%;' || driver.indicator_code || ';%')
+                or (
+                    (';' || alerted.upstream_codes || ';')
+                    like ('%;' || driver.indicator_code || ';%')
+                    and {{ explains('driver.harm', 'alerted.harm') }}
+                )
             )
     where not exists (
         select 1
@@ -158,6 +163,7 @@ drivers as (
         where
             upstream.period_start = driver.period_start
             and (';' || driver.upstream_codes || ';') like ('%;' || upstream.indicator_code || ';%')
+            and {{ explains('upstream.harm', 'driver.harm') }}
     )
 
 ),
