@@ -83,14 +83,7 @@ baseline_days as (
         current_day.slice_value,
         earlier_day.indicator_value,
         case when catalog.alert_rule = 'trailing' then 7 else 4 end as wanted_days,
-        row_number() over (
-            partition by
-                current_day.indicator_code,
-                current_day.period_start,
-                current_day.slice_dimension,
-                current_day.slice_value
-            order by earlier_day.period_start desc
-        ) as recency
+        {{ latest_first('current_day', 'earlier_day') }} as recency
     from daily as current_day
     inner join catalog on current_day.indicator_code = catalog.indicator_code
     inner join daily as earlier_day
@@ -164,14 +157,7 @@ promotion_lift_days as (
         current_day.slice_dimension,
         current_day.slice_value,
         earlier_day.ratio,
-        row_number() over (
-            partition by
-                current_day.indicator_code,
-                current_day.period_start,
-                current_day.slice_dimension,
-                current_day.slice_value
-            order by earlier_day.period_start desc
-        ) as recency
+        {{ latest_first('current_day', 'earlier_day') }} as recency
     from daily as current_day
     inner join promotion_ratios as earlier_day
         on
