@@ -88,9 +88,7 @@ baseline_days as (
     inner join catalog on current_day.indicator_code = catalog.indicator_code
     inner join daily as earlier_day
         on
-            current_day.indicator_code = earlier_day.indicator_code
-            and current_day.slice_dimension = earlier_day.slice_dimension
-            and current_day.slice_value = earlier_day.slice_value
+            {{ same_series('current_day', 'earlier_day', same_day=false) }}
             and not earlier_day.is_promotion_day
             and (
                 (
@@ -135,11 +133,7 @@ promotion_ratios as (
         daily.indicator_value / baselines.baseline_value as ratio
     from daily
     inner join baselines
-        on
-            daily.indicator_code = baselines.indicator_code
-            and daily.period_start = baselines.period_start
-            and daily.slice_dimension = baselines.slice_dimension
-            and daily.slice_value = baselines.slice_value
+        on {{ same_series('daily', 'baselines') }}
     where
         daily.is_promotion_day
         and not daily.is_peak_window
@@ -161,9 +155,7 @@ promotion_lift_days as (
     from daily as current_day
     inner join promotion_ratios as earlier_day
         on
-            current_day.indicator_code = earlier_day.indicator_code
-            and current_day.slice_dimension = earlier_day.slice_dimension
-            and current_day.slice_value = earlier_day.slice_value
+            {{ same_series('current_day', 'earlier_day', same_day=false) }}
             and current_day.promotion_names = earlier_day.promotion_names
             and current_day.period_start > earlier_day.period_start
     where current_day.is_promotion_day
@@ -202,11 +194,7 @@ expected_baselines as (
         case when promotion_lifts.promotion_lift is null then 1 else 2 end as threshold_factor
     from baselines
     left join promotion_lifts
-        on
-            baselines.indicator_code = promotion_lifts.indicator_code
-            and baselines.period_start = promotion_lifts.period_start
-            and baselines.slice_dimension = promotion_lifts.slice_dimension
-            and baselines.slice_value = promotion_lifts.slice_value
+        on {{ same_series('baselines', 'promotion_lifts') }}
 
 ),
 
@@ -220,11 +208,7 @@ residuals as (
         daily.indicator_value - baselines.baseline_value as residual
     from daily
     inner join baselines
-        on
-            daily.indicator_code = baselines.indicator_code
-            and daily.period_start = baselines.period_start
-            and daily.slice_dimension = baselines.slice_dimension
-            and daily.slice_value = baselines.slice_value
+        on {{ same_series('daily', 'baselines') }}
     where not daily.is_promotion_day and baselines.baseline_days >= 3
 
 ),
@@ -240,9 +224,7 @@ residual_history as (
     from daily
     inner join residuals as earlier
         on
-            daily.indicator_code = earlier.indicator_code
-            and daily.slice_dimension = earlier.slice_dimension
-            and daily.slice_value = earlier.slice_value
+            {{ same_series('daily', 'earlier', same_day=false) }}
             and {{ days_between('earlier.period_start', 'daily.period_start') }} between 1 and 56
 
 ),
@@ -274,11 +256,7 @@ spreads as (
             as spread
     from residual_medians
     inner join residual_history
-        on
-            residual_medians.indicator_code = residual_history.indicator_code
-            and residual_medians.period_start = residual_history.period_start
-            and residual_medians.slice_dimension = residual_history.slice_dimension
-            and residual_medians.slice_value = residual_history.slice_value
+        on {{ same_series('residual_medians', 'residual_history') }}
     group by
         residual_medians.indicator_code,
         residual_medians.period_start,
@@ -330,17 +308,9 @@ evaluated as (
     from daily
     inner join catalog on daily.indicator_code = catalog.indicator_code
     left join expected_baselines as baselines
-        on
-            daily.indicator_code = baselines.indicator_code
-            and daily.period_start = baselines.period_start
-            and daily.slice_dimension = baselines.slice_dimension
-            and daily.slice_value = baselines.slice_value
+        on {{ same_series('daily', 'baselines') }}
     left join spreads
-        on
-            daily.indicator_code = spreads.indicator_code
-            and daily.period_start = spreads.period_start
-            and daily.slice_dimension = spreads.slice_dimension
-            and daily.slice_value = spreads.slice_value
+        on {{ same_series('daily', 'spreads') }}
 
 ),
 
