@@ -36,7 +36,8 @@
    of a promotion's first three days (none of them raises a change alert);
    days to detect (first incident on the root indicator within two weeks, median);
    false incidents: detected incidents whose first day is a quiet day (no label or dip
-   covers it or the two days before), per 30 quiet days; precision: found labels over all
+   covers it or the two days before), per 30 quiet days, each listed with its root
+   (``false_incident_roots``); precision: found labels over all
    incidents detected in the scored period but those of the dips (a cause split into
    several incidents counts the extra ones against it), F1.
    Detectors: the warehouse's (``marts.fct_indicator_incidents``; while that table does not
@@ -488,7 +489,8 @@ def score(labels: list[dict], incidents: pd.DataFrame, days: int, dips: list[dic
                 "days_to_detect": max(int(lag[later.index].min()), 0) if not later.empty else None,
             }
         )
-    false_incidents = int(incidents["first_day"].isin(quiet_days).sum())
+    on_quiet_day = incidents[incidents["first_day"].isin(quiet_days)]
+    false_incidents = len(on_quiet_day)
     # an incident on a dip's day or the next, at site availability: a real event, not false
     on_dip = incidents[
         ~incidents.index.isin(list(matched))
@@ -548,6 +550,15 @@ def score(labels: list[dict], incidents: pd.DataFrame, days: int, dips: list[dic
         "false_incidents_per_30_quiet_days": round(
             30 * false_incidents / max(len(quiet_days), 1), 2
         ),
+        # what cried wolf: each false incident's first day and root
+        "false_incident_roots": [
+            {
+                "first_day": str(row.first_day),
+                "root_indicator_code": row.root_indicator_code,
+                "root_slice": f"{row.root_slice_dimension} = {row.root_slice_value}",
+            }
+            for row in on_quiet_day.sort_values("first_day").itertuples()
+        ],
         "root_cause_top1": round(sum(x["root_right"] for x in found) / max(len(found), 1), 3),
         "days_to_detect_median": float(np.median(delays)) if delays else None,
         "by_kind": by_kind,
