@@ -32,8 +32,9 @@
    per kind, leaving out labels whose root is still provisional at the end of the run
    (``maturity_days`` of the catalog: a return spike of the last five weeks), counted as
    ``immature_labels``; ``*_watchable``: over labels whose root slice has the catalog's
-   ``min_volume`` and whose first day is neither a festival's peak day nor its eve, nor one
-   of a promotion's first three days (none of them raises a change alert);
+   ``min_volume`` and whose first day, on the root series, is neither a festival's peak
+   day nor its eve, nor a promotion day with fewer than three earlier days of the
+   promotion (none of them raises a change alert: read from fct_indicator_expected);
    days to detect (first incident on the root indicator within two weeks, median);
    false incidents: detected incidents whose first day is a quiet day (no label or dip
    covers it or the two days before), per 30 quiet days, each listed with its root
@@ -272,26 +273,18 @@ def read_warehouse(database: Path) -> dict:
             if "fct_indicator_incidents" in tables
             else None
         )
-        # days that raise no change alert: a festival's peak day and its eve, and a
-        # promotion's first three days (no earlier days of the promotion to compare with)
-        unwatched_days = {
-            day
-            for (day,) in con.execute(
+        # the days of each series that raise no change alert, as fct_indicator_expected
+        # marks them: a festival's peak day and its eve, and a promotion day without three
+        # earlier days of the promotion to compare with
+        unwatched_days = set(
+            con.execute(
                 """
-                select date_day from (
-                    select
-                        date_day,
-                        is_festival_peak
-                        or lead(is_festival_peak) over (order by date_day) as in_peak_window,
-                        is_promotion_day and row_number() over (
-                            partition by promotion_names order by date_day
-                        ) <= 3 as opens_promotion
-                    from marts.dim_date
-                )
-                where in_peak_window or opens_promotion
+                select indicator_code, slice_dimension, slice_value, period_start
+                from marts.fct_indicator_expected
+                where is_peak_window or (is_promotion_day and promotion_lift_days < 3)
                 """
             ).fetchall()
-        }
+        )
         monitored = alerted_indicators()
         values = con.execute(
             f"""
@@ -618,8 +611,11 @@ def main(argv: list[str] | None = None) -> int:
             volume is not None and volume < min_volume[label["root_indicator_code"]]
         )
         label["on_unwatched_day"] = (
-            dt.date.fromisoformat(label["first_day"]) in data["unwatched_days"]
-        )
+            label["root_indicator_code"],
+            label["root_slice_dimension"],
+            label["root_slice_value"],
+            dt.date.fromisoformat(label["first_day"]),
+        ) in data["unwatched_days"]
     written = [{k: v for k, v in x.items() if k != "incident"} for x in labels]
     (root / "labels.json").write_text(json.dumps(written, ensure_ascii=False, indent=1))
     incidents, source = warehouse_incidents(data)
