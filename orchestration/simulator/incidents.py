@@ -48,9 +48,9 @@ KINDS: dict[str, Kind] = {
         "10:00 to 22:00 shop time (COD orders are unaffected)",
         None,
         1.0,
-        "payment_conversion_rate",
+        "payment_success_rate",
         "all",
-        -0.7,
+        -0.7,  # the share of the day's attempts from 10:00 to 22:00
     ),
     "warehouse_stall": Kind(
         "a warehouse ships a share (magnitude) of its parcels of the day two days later; its "
@@ -103,9 +103,9 @@ KINDS: dict[str, Kind] = {
         "orders cannot be paid (every attempt fails)",
         "app",
         0.5,
-        "payment_conversion_rate",
+        "payment_success_rate",
         "device",
-        -0.85,
+        -1.0,  # every attempt of a broken order fails (retries too)
     ),
     "carrier_delay": Kind(
         "a carrier's parcels of orders placed that day take 1 + magnitude times as long",

@@ -41,18 +41,22 @@ def _rounded(columns: list[tuple[str, str]]) -> list[str]:
 
 
 def table_hashes(
-    database: Path, schemas: tuple[str, ...], ignore: tuple[str, ...] = ("_loaded_at",)
+    database: Path,
+    schemas: tuple[str, ...],
+    ignore: tuple[str, ...] = ("_loaded_at",),
+    rows_where: dict[str, str] | None = None,
 ) -> dict[str, tuple[int, str]]:
     """Per ``schema.table`` (base tables and views), its row count and content hash over
     every column but ``ignore`` (by default the load time, which differs between loads of
-    the same files)."""
+    the same files), over the rows that ``rows_where`` (relation → SQL condition) keeps."""
     hashes = {}
     for relation, columns in _columns(database, schemas, ignore).items():
         row_hash = f"hash({', '.join(_rounded(columns))})"
+        where = (rows_where or {}).get(relation, "true")
         [(rows, digest)] = query(
             database,
             f"select count(*), cast(coalesce(sum(cast({row_hash} as hugeint)), 0) as varchar) "
-            f"from {relation}",
+            f"from {relation} where {where}",
         )
         hashes[relation] = (rows, digest)
     return hashes

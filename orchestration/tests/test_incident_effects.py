@@ -22,13 +22,18 @@ START, DAYS, SCALE, SEED = dt.date(2025, 4, 1), 36, 0.1, 5
 TOLERANCE = 0.25
 STALL = Incident("warehouse_stall", dt.date(2025, 5, 1), "WH-SH", 0.5)
 STOCKOUT = Incident("category_stockout", dt.date(2025, 5, 4), "服装", 0.6)
+OUTAGE = Incident("payment_outage", dt.date(2025, 4, 24))
+#: Every order of the device with the most payments, two days: no sampling, so its effect
+#: is exact (every attempt of those days fails but a payment minutes past midnight).
+CHECKOUT = Incident("checkout_failure", dt.date(2025, 4, 28), "mobile", 1.0, days=2)
 
 
 @pytest.fixture(scope="module")
 def shops(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("incident_effects")
     simulate(root / "quiet", START, DAYS, scale=SCALE, seed=SEED)
-    simulate(root / "incidents", START, DAYS, scale=SCALE, seed=SEED, incidents=(STALL, STOCKOUT))
+    incidents = (STALL, STOCKOUT, OUTAGE, CHECKOUT)
+    simulate(root / "incidents", START, DAYS, scale=SCALE, seed=SEED, incidents=incidents)
     return root / "quiet", root / "incidents"
 
 
@@ -80,14 +85,45 @@ def sku_diversity(landing: Path, category: str, day: dt.date) -> int:
     return duckdb.connect().execute(query, [day, skus]).fetchone()[0]
 
 
+def payment_success_rate(landing: Path, device: str | None, days: list[dt.date]) -> float:
+    """Successful payment-result events / payment-result events of the click-stream (all
+    devices, or ``device``) on ``days`` (shop time)."""
+    query = f"""
+        select avg(case when is_success then 1.0 else 0.0 end)
+        from read_parquet('{landing}/web/events/*/*.parquet')
+        where event_type = 'payment_result' and (? is null or device = ?)
+          and cast(timezone('Asia/Shanghai', event_at) as date) in (select unnest(?))
+    """
+    return duckdb.connect().execute(query, [device, device, days]).fetchone()[0]
+
+
+def incident_days(incident: Incident) -> list[dt.date]:
+    return [incident.date + dt.timedelta(days=n) for n in range(incident.days)]
+
+
 @pytest.mark.parametrize(
-    ("incident", "root"),
-    [(STALL, warehouse_processing_h), (STOCKOUT, sku_diversity)],
-    ids=["warehouse_stall", "category_stockout"],
+    ("incident", "root", "tolerance"),
+    [
+        (STALL, lambda landing, i: warehouse_processing_h(landing, i.target, i.date), TOLERANCE),
+        (STOCKOUT, lambda landing, i: sku_diversity(landing, i.target, i.date), TOLERANCE),
+        (
+            OUTAGE,
+            lambda landing, i: payment_success_rate(landing, None, incident_days(i)),
+            TOLERANCE,
+        ),
+        (
+            CHECKOUT,
+            lambda landing, i: payment_success_rate(landing, i.target, incident_days(i)),
+            0.05,
+        ),
+    ],
+    ids=["warehouse_stall", "category_stockout", "payment_outage", "checkout_failure"],
 )
-def test_an_incident_moves_its_root_by_its_expected_effect(shops, incident, root) -> None:
+def test_an_incident_moves_its_root_by_its_expected_effect(
+    shops, incident, root, tolerance
+) -> None:
     quiet, injected = shops
-    before = root(quiet, incident.target, incident.date)
-    after = root(injected, incident.target, incident.date)
+    before = root(quiet, incident)
+    after = root(injected, incident)
     expected = incident.expected_effect(None, 0)
-    assert after / before - 1 == pytest.approx(expected, rel=TOLERANCE)
+    assert after / before - 1 == pytest.approx(expected, rel=tolerance)

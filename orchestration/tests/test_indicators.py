@@ -159,8 +159,18 @@ def alerts_on(warehouse: Path, day: dt.date) -> set[tuple[str, str, str]]:
 
 def test_a_payment_outage_raises_payment_alerts(warehouse: Path) -> None:
     alerts = alerts_on(warehouse, OUTAGE)
+    assert ("payment_success_rate", "all", "all") in alerts
     assert ("payment_conversion_rate", "all", "all") in alerts
     assert ("valid_order_rate", "all", "all") in alerts
+    # one incident, rooted at the failing payments, holds the conversion and validity alerts
+    roots = query(
+        warehouse,
+        "select distinct root_indicator_code, root_slice_dimension, root_slice_value "
+        "from marts.fct_indicator_alerts where period_start = ? and indicator_code in "
+        "('payment_success_rate', 'payment_conversion_rate', 'valid_order_rate')",
+        [OUTAGE],
+    )
+    assert [tuple(row) for row in roots] == [("payment_success_rate", "all", "all")]
 
 
 def test_a_runaway_placement_raises_a_cost_alert_on_its_campaign(warehouse: Path) -> None:

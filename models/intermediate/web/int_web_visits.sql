@@ -74,6 +74,7 @@ final as (
         sums.add_to_cart_count,
         sums.checkout_start_count,
         sums.orders_placed,
+        sums.payment_attempts,
         sums.payments_succeeded
     from landings_classified
     inner join sums on landings_classified.visit_id = sums.visit_id

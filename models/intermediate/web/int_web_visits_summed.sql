@@ -23,6 +23,7 @@ with final as (
         count(case when event_type = 'add_to_cart' then 1 end) as add_to_cart_count,
         count(case when event_type = 'checkout_start' then 1 end) as checkout_start_count,
         count(case when event_type = 'order_submit' then 1 end) as orders_placed,
+        count(case when event_type = 'payment_result' then 1 end) as payment_attempts,
         count(case when event_type = 'payment_result' and is_payment_success then 1 end)
             as payments_succeeded
     from {{ ref('int_web_events_sessionized') }}

@@ -4,8 +4,10 @@
 --   slices     the alerts of one indicator on one day are one event, rooted at the slice
 --              whose deviation explains most of the shop-wide one (contribution = the
 --              slice's volume share × its deviation, the most harmful first); at the
---              shop-wide value when it alerts and no alerting slice explains half of its
---              deviation;
+--              shop-wide value when it alerts and no alerting slice both explains half of
+--              its deviation and moves at least 1.5 times as much (a move even across the
+--              slices, e.g. a gateway failing on every device, is the shop's, not its
+--              largest slice's);
 --   the net    an indicator's event is explained by an event of an indicator upstream of
 --              it in the catalog's relations (upstream_codes: parent_codes walked
 --              upstream) on the same day, both in their unwanted direction, the upstream
@@ -61,6 +63,7 @@ ranked_slices as (
         period_start,
         slice_dimension,
         slice_value,
+        harm,
         contribution_harm,
         row_number() over (
             partition by indicator_code, period_start
@@ -85,7 +88,8 @@ shop_wide as (
 events as (
 
     -- one per indicator and day that alerts, with its root slice: the best slice when the
-    -- shop-wide value does not alert or the slice explains at least half of it
+    -- shop-wide value does not alert or the slice explains at least half of it and moves
+    -- at least 1.5 times as much
     select
         indicator_events.indicator_code,
         indicator_events.period_start,
@@ -110,7 +114,10 @@ events as (
             and best_slice.slice_rank = 1
             and (
                 shop_wide.indicator_code is null
-                or best_slice.contribution_harm >= 0.5 * shop_wide.harm
+                or (
+                    best_slice.contribution_harm >= 0.5 * shop_wide.harm
+                    and best_slice.harm >= 1.5 * shop_wide.harm
+                )
             )
 
 ),

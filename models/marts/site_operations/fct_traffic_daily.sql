@@ -8,6 +8,7 @@
     'add_to_cart_count',
     'checkout_start_count',
     'orders_placed',
+    'payment_attempts',
     'payments_succeeded',
     'visits_with_add_to_cart',
     'visits_with_checkout_start',

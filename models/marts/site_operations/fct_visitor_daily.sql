@@ -29,6 +29,7 @@ final as (
         sum(add_to_cart_count) as add_to_cart_count,
         sum(checkout_start_count) as checkout_start_count,
         sum(orders_placed) as orders_placed,
+        sum(payment_attempts) as payment_attempts,
         sum(payments_succeeded) as payments_succeeded,
         sum(case when has_add_to_cart then 1 else 0 end) as visits_with_add_to_cart,
         sum(case when has_checkout_start then 1 else 0 end) as visits_with_checkout_start,

@@ -90,6 +90,7 @@ final as (
         visits.add_to_cart_count,
         visits.checkout_start_count,
         visits.orders_placed,
+        visits.payment_attempts,
         visits.payments_succeeded,
         visits.add_to_cart_count > 0 as has_add_to_cart,
         visits.checkout_start_count > 0 as has_checkout_start,
