@@ -16,7 +16,8 @@
 --   alert     a change alert when the value lies more than alert_sensitivity × spread from
 --             the baseline and at least alert_threshold (relative) in the unwanted
 --             direction (either for neutral indicators), with volume >= alert_min_volume,
---             at least 3 baseline days and 7 residuals; on a promotion day, a lift of at
+--             at least 3 baseline days and 14 residuals (a robust spread of fewer days is
+--             a guess); on a promotion day, a lift of at
 --             least 3 of the promotion's days and twice the threshold; a bounds alert when
 --             outside [lower_bound, upper_bound]. A festival's peak day and its eve raise
 --             no change alert (a class of their own); provisional values
@@ -325,7 +326,7 @@ flagged as (
             and (not is_promotion_day or promotion_lift_days >= 3)
             and not is_provisional
             and baseline_days >= 3
-            and residual_days >= 7
+            and residual_days >= 14
             and volume >= coalesce(alert_min_volume, 0)
             and abs(indicator_value - baseline_value) > tolerance
             and (
