@@ -83,6 +83,9 @@ from orchestration.simulator.market_monitoring import outages  # noqa: E402
 from orchestration.simulator.reference import CATEGORIES  # noqa: E402
 
 RESULTS = HERE / "results" / "incidents.json"
+#: How the shop was built, written beside it (read back by --reuse).
+BUILD_RECORD = "build.json"
+BUILD_WITHOUT_DAGSTER = "ingest, raw gate, dbt seeds and models (no Dagster run)"
 START = dt.date(2025, 1, 1)
 WARM_UP_DAYS = 35  # five weeks of history before the first incident
 QUIET_AFTER = 2  # quiet days at least after each incident
@@ -228,7 +231,19 @@ def run_pipeline(
         code = subprocess.call(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     if code != 0:
         raise SystemExit(f"the pipeline failed (exit {code}): see {root / 'pipeline.log'}")
-    return {"simulate_s": round(simulated, 1), "pipeline_s": round(time.monotonic() - began, 1)}
+    built = {
+        "build": BUILD_WITHOUT_DAGSTER if without_dagster else "python -m orchestration.run",
+        "simulate_s": round(simulated, 1),
+        "pipeline_s": round(time.monotonic() - began, 1),
+    }
+    (root / BUILD_RECORD).write_text(json.dumps(built))
+    return built
+
+
+def recorded_build(root: Path) -> dict:
+    """How the shop under ``root`` was built (run_pipeline's record), for --reuse."""
+    record = root / BUILD_RECORD
+    return json.loads(record.read_text()) if record.exists() else {"build": "not recorded"}
 
 
 def build_only(root: Path) -> None:
@@ -588,13 +603,14 @@ def main(argv: list[str] | None = None) -> int:
 
     labels = draw_labels(args.days, args.incidents, args.seed, args.scale)
     root = args.work / f"seed_{args.seed}_scale_{args.scale:g}"
-    timing = {}
     if not args.reuse:
-        timing = run_pipeline(root, args.days, labels, args.scale, args.seed, args.without_dagster)
-    elif args.rebuild_indicators:
+        built = run_pipeline(root, args.days, labels, args.scale, args.seed, args.without_dagster)
+    else:
+        built = recorded_build(root)
+    if args.reuse and args.rebuild_indicators:
         began = time.monotonic()
         rebuild_indicators(root)
-        timing = {"rebuild_indicators_s": round(time.monotonic() - began, 1)}
+        built["rebuild_indicators_s"] = round(time.monotonic() - began, 1)
     data = read_warehouse(root / "warehouse" / "shop.duckdb")
     catalog = load_catalog()
     min_volume = {e["code"]: (e.get("alert") or {}).get("min_volume", 0) for e in catalog}
@@ -646,11 +662,8 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "scale": args.scale,
             "detector_source": source,
-            "build": "ingest, raw gate, dbt seeds and models (no Dagster run)"
-            if args.without_dagster
-            else "python -m orchestration.run",
             "alert_rows": alert_rows,
-            **timing,
+            **built,
             "load_average": os.getloadavg(),
         },
         "detector": ours,
