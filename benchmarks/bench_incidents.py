@@ -263,13 +263,14 @@ def build_only(root: Path) -> None:
 
 def rebuild_indicators(root: Path) -> None:
     """Rebuild the indicator catalog seed and every model downstream of it (values, expected
-    ranges, alerts, incidents) in the shop's warehouse: the catalog's alert settings applied
-    to a shop already built."""
+    ranges, alerts, incidents) in the shop's warehouse, in full (a changed catalog may change
+    old days and the seed's columns): the catalog's alert settings applied to a shop already
+    built."""
     from orchestration.transform import run_dbt
 
     os.environ.update(shop_environment(root, START))
     selected = ["--select", "indicator_catalog+", "--resource-type", "seed", "--resource-type"]
-    if not run_dbt(["build", "--quiet", *selected, "model"]):
+    if not run_dbt(["build", "--quiet", "--full-refresh", *selected, "model"]):
         raise SystemExit("dbt build of the indicator models failed")
 
 

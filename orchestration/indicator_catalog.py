@@ -58,9 +58,9 @@ CSV_COLUMNS = (
     "indicator_code", "family", "sub_family", "name_en", "name_zh", "definition", "unit",
     "aggregation", "source_model", "date_column", "raw_tables", "numerator_sql",
     "denominator_sql", "volume_sql", "slices", "has_total", "grains", "direction",
-    "alert_rule", "alert_threshold", "alert_min_volume", "alert_sensitivity", "lower_bound",
-    "upper_bound", "maturity_days", "parent_codes", "upstream_codes", "relation", "runbook",
-    "headline",
+    "alert_rule", "alert_threshold", "alert_min_volume", "alert_sensitivity",
+    "alert_promotion_lift", "lower_bound", "upper_bound", "maturity_days", "parent_codes",
+    "upstream_codes", "relation", "runbook", "headline",
 )  # fmt: skip
 
 
@@ -98,6 +98,8 @@ def _check(path: Path, entry: dict) -> None:
     sensitivity = entry["alert"].get("sensitivity", DEFAULT_SENSITIVITY)
     if not isinstance(sensitivity, (int, float)) or sensitivity <= 0:
         _fail(path, code, f"alert sensitivity {sensitivity!r} is not a positive number")
+    if not isinstance(entry["alert"].get("promotion_lift", True), bool):
+        _fail(path, code, "alert promotion_lift is true or false")
     maturity = entry.get("maturity_days", 0)
     if not isinstance(maturity, int) or isinstance(maturity, bool) or maturity < 0:
         _fail(path, code, f"maturity_days {maturity!r} is not a whole number of days >= 0")
@@ -264,6 +266,7 @@ def csv_row(entry: dict, upstream: list[str] | None = None) -> dict[str, str]:
         "alert_threshold": _number(alert.get("threshold")),
         "alert_min_volume": _number(alert.get("min_volume")),
         "alert_sensitivity": _number(alert.get("sensitivity", DEFAULT_SENSITIVITY)),
+        "alert_promotion_lift": "true" if alert.get("promotion_lift", True) else "false",
         "lower_bound": _number(alert.get("lower_bound")),
         "upper_bound": _number(alert.get("upper_bound")),
         "maturity_days": str(entry.get("maturity_days", 0)),

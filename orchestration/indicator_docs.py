@@ -21,16 +21,20 @@ MARKER = (
 
 
 def _alert(alert: dict) -> str:
-    """The alert rule as a phrase: its rule, threshold, minimum volume and bounds."""
+    """The alert rule as a phrase: its rule, threshold, minimum volume, sensitivity, bounds
+    and whether promotion days are ordinary days."""
     parts = [alert["rule"]]
     for key, label in (
         ("threshold", "threshold"),
         ("min_volume", "minimum volume"),
+        ("sensitivity", "sensitivity"),
         ("lower_bound", "lower bound"),
         ("upper_bound", "upper bound"),
     ):
         if alert.get(key) is not None:
             parts.append(f"{label} {alert[key]}")
+    if alert.get("promotion_lift") is False:
+        parts.append("promotion days are ordinary days")
     return ", ".join(parts)
 
 

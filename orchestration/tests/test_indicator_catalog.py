@@ -117,6 +117,10 @@ def test_the_catalog_has_every_indicator_once_with_its_family() -> None:
             {"alert": {"rule": "same_weekday", "threshold": 0.3, "sensitivity": 0}},
             "indicator 'page_views': alert sensitivity 0 is not a positive number",
         ),
+        (
+            {"alert": {"rule": "same_weekday", "threshold": 0.3, "promotion_lift": "no"}},
+            "indicator 'page_views': alert promotion_lift is true or false",
+        ),
         ({"maturity_days": -1}, "maturity_days -1 is not a whole number of days >= 0"),
         ({"parent_codes": ["sales"]}, "indicator 'page_views': parent_codes ['sales'] are not"),
         # site availability drives page views (the catalog): the way back closes a cycle

@@ -63,9 +63,11 @@ daily as (
                 indicator_values.slice_dimension
         ), 0) as volume_share,
         indicator_values.is_provisional,
-        calendar.is_promotion_day,
-        calendar.promotion_names,
-        calendar.is_peak_window
+        -- an indicator that promotions do not move has ordinary days only
+        calendar.is_promotion_day and catalog.alert_promotion_lift as is_promotion_day,
+        case when catalog.alert_promotion_lift then calendar.promotion_names end
+            as promotion_names,
+        calendar.is_peak_window and catalog.alert_promotion_lift as is_peak_window
     from {{ ref('fct_indicator_values') }} as indicator_values
     inner join catalog on indicator_values.indicator_code = catalog.indicator_code
     inner join calendar on indicator_values.period_start = calendar.date_day
