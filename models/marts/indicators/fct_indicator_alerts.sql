@@ -158,19 +158,14 @@ drivers as (
             alerted.period_start = driver.period_start
             and (
                 alerted.indicator_code = driver.indicator_code
-                or (
-                    (';' || alerted.upstream_codes || ';')
-                    like ('%;' || driver.indicator_code || ';%')
-                    and {{ explains('driver.harm', 'alerted.harm') }}
-                )
+                or ({{ explains('driver', 'alerted') }})
             )
     where not exists (
         select 1
         from event_harm as upstream
         where
             upstream.period_start = driver.period_start
-            and (';' || driver.upstream_codes || ';') like ('%;' || upstream.indicator_code || ';%')
-            and {{ explains('upstream.harm', 'driver.harm') }}
+            and {{ explains('upstream', 'driver') }}
     )
 
 ),
