@@ -78,9 +78,7 @@ from orchestration.indicator_catalog import load_catalog  # noqa: E402
 from orchestration.simulator.catalogue import Catalogue  # noqa: E402
 from orchestration.simulator.clock import Clock  # noqa: E402
 from orchestration.simulator.incidents import KINDS, SKU_KINDS, Incident  # noqa: E402
-from orchestration.simulator.inventory import LEAD_JITTER_DAYS  # noqa: E402
 from orchestration.simulator.market_monitoring import outages  # noqa: E402
-from orchestration.simulator.reference import CATEGORIES  # noqa: E402
 
 RESULTS = HERE / "results" / "incidents.json"
 #: How the shop was built, written beside it (read back by --reuse).
@@ -171,14 +169,6 @@ def draw_labels(days: int, count: int, seed: int, scale: float) -> list[dict]:
             magnitude = min(magnitude, 1.0)
         incident = Incident(kind, clock.date(day), target, round(magnitude, 4), duration)
         indicator, dimension, value = incident.expected_root(catalogue, day)
-        recovery = 0
-        if kind in ("category_stockout", "price_error"):  # stock out until restocked
-            category = (
-                next(c for c in CATEGORIES if c.name == target)
-                if kind == "category_stockout"
-                else CATEGORIES[catalogue.l1[incident.sku()]]
-            )
-            recovery = category.supplier_lead_days + LEAD_JITTER_DAYS
         effect = incident.expected_effect(catalogue, day)
         labels.append(
             {
@@ -187,7 +177,7 @@ def draw_labels(days: int, count: int, seed: int, scale: float) -> list[dict]:
                 "days": duration,
                 "last_day": str(incident.date + dt.timedelta(days=duration - 1)),
                 "lead_days": spec.lead_days,
-                "recovery_days": recovery,
+                "recovery_days": incident.recovery_days(catalogue),
                 "target": target,
                 "magnitude": incident.magnitude,
                 "root_indicator_code": indicator,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from orchestration.simulator import reference as ref
+from orchestration.simulator.inventory import LEAD_JITTER_DAYS
 
 if TYPE_CHECKING:
     from orchestration.simulator.catalogue import Catalogue
@@ -237,6 +238,18 @@ class Incident:
         if self.kind == "return_spike":
             return spec.indicator, spec.dimension, ref.CATEGORIES[catalogue.l1[self.sku()]].name
         return spec.indicator, spec.dimension, str(self.target)
+
+    def recovery_days(self, catalogue: Catalogue) -> int:
+        """Days after its last day that the incident's effects last: a category stock-out,
+        and a price error that empties its SKU's stock, until the supplier restocks (the
+        category's lead time and its jitter); 0 for the other kinds."""
+        if self.kind == "category_stockout":
+            category = next(c for c in ref.CATEGORIES if c.name == self.target)
+        elif self.kind == "price_error":
+            category = ref.CATEGORIES[catalogue.l1[self.sku()]]
+        else:
+            return 0
+        return category.supplier_lead_days + LEAD_JITTER_DAYS
 
     def expected_effect(self, catalogue: Catalogue, day: int) -> float:
         """Expected relative change of the root indicator (e.g. -0.3: it falls by 30 %)."""

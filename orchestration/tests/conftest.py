@@ -30,7 +30,7 @@ TEST_PII_SALT = "test-salt-8c41f0d2e7"
 os.environ["SHOP_PII_SALT"] = TEST_PII_SALT
 
 #: The shop readers' tests share: 35 days from 1 June 2025 (a whole month, whole ISO weeks).
-JUNE_SHOP_START, JUNE_SHOP_DAYS = dt.date(2025, 6, 1), 35
+JUNE_SHOP_START, JUNE_SHOP_DAYS, JUNE_SHOP_SEED = dt.date(2025, 6, 1), 35, 11
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -52,7 +52,9 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def june_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published directory of a 35-day shop built on DuckDB and published once."""
-    return published_shop(tmp_path_factory.mktemp("june_shop"), JUNE_SHOP_START, JUNE_SHOP_DAYS)
+    return published_shop(
+        tmp_path_factory.mktemp("june_shop"), JUNE_SHOP_START, JUNE_SHOP_DAYS, JUNE_SHOP_SEED
+    )
 
 
 @pytest.fixture(scope="session")

@@ -145,12 +145,13 @@ def test_the_net_walked_upstream() -> None:
     (parent_codes), written out from the catalog's relations."""
     upstream = upstream_codes(load_catalog())
     assert upstream["net_sales"] == [
-        "aov", "gmv", "order_conversion_rate", "orders_placed", "page_views",
+        "add_to_cart_count", "aov", "gmv", "order_conversion_rate", "orders_placed", "page_views",
         "payment_conversion_rate", "payment_success_rate", "payments_succeeded",
         "site_availability", "site_order_conversion_rate", "sku_diversity", "total_orders",
         "unique_visitors", "valid_orders", "visits",
     ]  # fmt: skip
-    assert upstream["payment_conversion_rate"] == ["payment_success_rate"]
+    assert upstream["payment_conversion_rate"] == ["payment_success_rate", "sku_diversity"]
+    assert upstream["add_to_cart_count"] == ["page_views", "site_availability"]
     assert upstream["order_to_receipt_h"] == ["delivery_h", "warehouse_processing_h"]
     assert upstream["site_availability"] == []
 

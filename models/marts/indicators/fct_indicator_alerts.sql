@@ -10,9 +10,12 @@
 --              largest slice's);
 --   the net    an indicator's event is explained by an event of an indicator upstream of
 --              it in the catalog's relations (upstream_codes: parent_codes walked
---              upstream) on the same day, both in their unwanted direction, the upstream
---              one moving at least a tenth as much (a −1 % availability dip does not
---              explain page views −75 %: a lost tracking tag does); the root is
+--              upstream) on the same day, or on the day before for an upstream one dated
+--              by order day and a driven one dated otherwise (the orders overdue at the
+--              end of the day after a warehouse stalled), both in their unwanted
+--              direction, the upstream one moving at least a tenth as much (a −1 %
+--              availability dip does not explain page views −75 %: a lost tracking tag
+--              does; macro explains); the root is
 --              the most upstream alerting indicator (one with no alerting driver itself;
 --              of several, the most harmful deviation, then the code);
 --   days       consecutive days with the same root (indicator and slice) are one incident,
@@ -22,6 +25,7 @@ with catalog as (
 
     select
         indicator_code,
+        date_column,
         upstream_codes
     from {{ ref('indicator_catalog') }}
 
@@ -42,6 +46,7 @@ alerts as (
             when 'lower_is_better' then expected.contribution
             else abs(expected.contribution)
         end as contribution_harm,
+        catalog.date_column,
         catalog.upstream_codes
     from {{ ref('fct_indicator_expected') }} as expected
     inner join catalog on expected.indicator_code = catalog.indicator_code
@@ -93,6 +98,7 @@ events as (
     select
         indicator_events.indicator_code,
         indicator_events.period_start,
+        indicator_events.date_column,
         indicator_events.upstream_codes,
         coalesce(best_slice.slice_dimension, 'all') as root_slice_dimension,
         coalesce(best_slice.slice_value, 'all') as root_slice_value
@@ -100,6 +106,7 @@ events as (
         select distinct
             indicator_code,
             period_start,
+            date_column,
             upstream_codes
         from alerts
     ) as indicator_events
@@ -139,7 +146,7 @@ event_harm as (
 
 drivers as (
 
-    -- each event with the events of the same day upstream of it (and itself), the ones
+    -- each event with the events upstream of it that explain it (and itself), the ones
     -- without an alerting driver of their own being candidate roots
     select
         alerted.indicator_code,
@@ -155,17 +162,15 @@ drivers as (
     from event_harm as alerted
     inner join event_harm as driver
         on
-            alerted.period_start = driver.period_start
-            and (
+            (
                 alerted.indicator_code = driver.indicator_code
-                or ({{ explains('driver', 'alerted') }})
+                and alerted.period_start = driver.period_start
             )
+            or ({{ explains('driver', 'alerted') }})
     where not exists (
         select 1
         from event_harm as upstream
-        where
-            upstream.period_start = driver.period_start
-            and {{ explains('upstream', 'driver') }}
+        where {{ explains('upstream', 'driver') }}
     )
 
 ),

@@ -12,7 +12,8 @@
 --   spread    1.4826 × the median absolute deviation of the indicator's residuals (value −
 --             baseline) over the 56 days before, promotion days left out: a robust
 --             standard deviation of its own noise (on a promotion day, times twice the
---             lift: a sale day moves more than an ordinary day);
+--             lift: a sale day moves more than an ordinary day); for a share of counted
+--             units (bounds 0 and 1), at least its sampling error sqrt(p (1 - p) / volume);
 --   alert     a change alert when the value lies more than alert_sensitivity × spread from
 --             the baseline and at least alert_threshold (relative) in the unwanted
 --             direction (either for neutral indicators), with volume >= alert_min_volume,
@@ -289,20 +290,22 @@ evaluated as (
         baselines.promotion_lift_days,
         baselines.threshold_factor,
         spreads.residual_days,
-        spreads.spread * baselines.spread_factor as spread,
+        -- a share of counted units (bounds 0 and 1) is at least as noisy as its sampling
+        -- error, sqrt(p (1 - p) / n) with p the baseline and n the day's volume: a slice
+        -- of a few units cannot have a narrower range than that, however still its history
+        greatest(
+            spreads.spread * baselines.spread_factor,
+            case
+                when catalog.lower_bound = 0 and catalog.upper_bound = 1 and daily.volume > 0
+                    then sqrt(
+                        greatest(baselines.baseline_value * (1 - baselines.baseline_value), 0)
+                        / daily.volume
+                    )
+            end
+        ) as spread,
+        baselines.threshold_factor * catalog.alert_threshold as threshold,
         (daily.indicator_value - baselines.baseline_value)
         / nullif(abs(baselines.baseline_value), 0) as deviation,
-        -- the half-width of the accepted range: both the spread and the threshold must be exceeded
-        case
-            when
-                spreads.spread * baselines.spread_factor * catalog.alert_sensitivity
-                > abs(baselines.baseline_value) * catalog.alert_threshold
-                * baselines.threshold_factor
-                then spreads.spread * baselines.spread_factor * catalog.alert_sensitivity
-            else
-                abs(baselines.baseline_value) * catalog.alert_threshold
-                * baselines.threshold_factor
-        end as tolerance,
         coalesce(
             daily.indicator_value < catalog.lower_bound
             or daily.indicator_value > catalog.upper_bound,
@@ -314,6 +317,16 @@ evaluated as (
         on {{ same_series('daily', 'baselines') }}
     left join spreads
         on {{ same_series('daily', 'spreads') }}
+
+),
+
+ranged as (
+
+    -- the half-width of the accepted range: both the spread and the threshold must be exceeded
+    select
+        *,
+        greatest(spread * alert_sensitivity, abs(baseline_value) * threshold) as tolerance
+    from evaluated
 
 ),
 
@@ -338,7 +351,7 @@ flagged as (
             ),
             false
         ) as is_abnormal_change
-    from evaluated
+    from ranged
 
 ),
 
@@ -415,7 +428,7 @@ final as (
                     || ': beyond ' || cast(alert_sensitivity as {{ dbt.type_string() }})
                     || ' × spread ' || {{ rounded_text('spread', 4) }}
                     || ' and the '
-                    || {{ rounded_text('100 * alert_threshold * threshold_factor', 1) }}
+                    || {{ rounded_text('100 * threshold', 1) }}
                     || ' % threshold'
         end as why,
         runbook
