@@ -296,10 +296,11 @@ evaluated as (
         greatest(
             spreads.spread * baselines.spread_factor,
             case
-                when catalog.lower_bound = 0 and catalog.upper_bound = 1 and daily.volume > 0
+                when
+                    catalog.lower_bound = 0 and catalog.upper_bound = 1 and daily.volume > 0
+                    and baselines.baseline_value between 0 and 1
                     then sqrt(
-                        greatest(baselines.baseline_value * (1 - baselines.baseline_value), 0)
-                        / daily.volume
+                        baselines.baseline_value * (1 - baselines.baseline_value) / daily.volume
                     )
             end
         ) as spread,
