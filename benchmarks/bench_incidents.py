@@ -279,15 +279,13 @@ def read_warehouse(database: Path) -> dict:
             if "fct_indicator_incidents" in tables
             else None
         )
-        # the days of each series that raise no change alert, as fct_indicator_expected
-        # marks them: a festival's peak day and its eve, and a promotion day without three
-        # earlier days of the promotion to compare with
+        # the days of each series that raise no change alert (fct_indicator_expected)
         unwatched_days = set(
             con.execute(
                 """
                 select indicator_code, slice_dimension, slice_value, period_start
                 from marts.fct_indicator_expected
-                where is_peak_window or (is_promotion_day and promotion_lift_days < 3)
+                where not is_change_watched
                 """
             ).fetchall()
         )

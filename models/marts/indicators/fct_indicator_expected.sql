@@ -323,10 +323,16 @@ evaluated as (
 
 ranged as (
 
-    -- the half-width of the accepted range: both the spread and the threshold must be exceeded
     select
         *,
-        greatest(spread * alert_sensitivity, abs(baseline_value) * threshold) as tolerance
+        -- the half-width of the accepted range: both the spread and the threshold must be
+        -- exceeded
+        greatest(spread * alert_sensitivity, abs(baseline_value) * threshold) as tolerance,
+        -- a day that may raise a change alert: not a festival's peak or eve, nor one of a
+        -- promotion's first three days (fewer earlier days to lift the baseline by)
+        coalesce(
+            not is_peak_window and (not is_promotion_day or promotion_lift_days >= 3), false
+        ) as is_change_watched
     from evaluated
 
 ),
@@ -338,8 +344,7 @@ flagged as (
         deviation * volume_share as contribution,
         coalesce(
             alert_rule in ('same_weekday', 'trailing')
-            and not is_peak_window
-            and (not is_promotion_day or promotion_lift_days >= 3)
+            and is_change_watched
             and not is_provisional
             and baseline_days >= 3
             and residual_days >= 14
@@ -371,6 +376,7 @@ final as (
         is_promotion_day,
         is_peak_window,
         is_provisional,
+        is_change_watched,
         direction,
         alert_threshold,
         alert_sensitivity,
