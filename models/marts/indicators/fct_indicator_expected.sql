@@ -288,7 +288,6 @@ evaluated as (
         baselines.baseline_value,
         baselines.promotion_lift,
         baselines.promotion_lift_days,
-        baselines.threshold_factor,
         spreads.residual_days,
         -- a share of counted units (bounds 0 and 1) is at least as noisy as its sampling
         -- error, sqrt(p (1 - p) / n) with p the baseline and n the day's volume: a slice
