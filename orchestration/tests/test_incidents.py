@@ -52,6 +52,8 @@ INJECTED = (
 )
 #: The benchmark's target: at most one false incident per 30 quiet days.
 FALSE_INCIDENTS_PER_30_QUIET_DAYS = 1
+#: The shop's catalogue, as the simulator draws it (SKU targets, expected roots and effects).
+CATALOGUE = Catalogue(SEED, SCALE, Clock(START, DAYS, "Asia/Shanghai"))
 #: Simulated days of the shop's own storefront outages.
 OUTAGE_DAYS = frozenset(outage.day for outage in outages(SEED, DAYS))
 
@@ -66,14 +68,13 @@ def injected() -> list[tuple[int, Incident]]:
     each on the first day at least APART days after the one before, and after its
     recovery (a stock-out lasts until restocked), whose window holds no outage of the
     shop's own."""
-    catalogue = Catalogue(SEED, SCALE, Clock(START, DAYS, "Asia/Shanghai"))
     placed, day = [], FIRST_INCIDENT
     for kind, target, magnitude in INJECTED:
         while OUTAGE_DAYS.intersection(window(day, kind)):
             day += 1
         incident = Incident(kind, START + dt.timedelta(days=day), target, magnitude)
-        placed.append((day, incident.resolved(catalogue, START)))
-        day += max(APART, incident.days + placed[-1][1].recovery_days(catalogue))
+        placed.append((day, incident.resolved(CATALOGUE, START)))
+        day += max(APART, incident.days + placed[-1][1].recovery_days(CATALOGUE))
     return placed
 
 
@@ -82,9 +83,8 @@ INCIDENTS = injected()
 
 def test_every_kind_is_injected_once_apart_from_the_others_and_the_outages() -> None:
     assert sorted(incident.kind for _, incident in INCIDENTS) == sorted(KINDS)
-    catalogue = Catalogue(SEED, SCALE, Clock(START, DAYS, "Asia/Shanghai"))
     for (earlier, incident), (later, _) in itertools.pairwise(INCIDENTS):
-        assert later - earlier >= max(APART, incident.days + incident.recovery_days(catalogue))
+        assert later - earlier >= max(APART, incident.days + incident.recovery_days(CATALOGUE))
     days = [day for day, _ in INCIDENTS]
     assert not any(OUTAGE_DAYS.intersection(window(d, i.kind)) for d, i in INCIDENTS)
     assert days[-1] + 2 < DAYS  # its next day is in the run, and quiet ones after it
@@ -116,8 +116,7 @@ WATCHED = [(day, incident) for day, incident in INCIDENTS if incident.kind not i
 def at_its_root(day: int, incident: Incident, found: list[tuple]) -> list[tuple]:
     """The incidents of ``found`` rooted at the incident's expected indicator and slice (for
     a runaway ad cost, the placement's campaign of the half-year)."""
-    catalogue = Catalogue(SEED, SCALE, Clock(START, DAYS, "Asia/Shanghai"))
-    code, dimension, value = incident.expected_root(catalogue, day)
+    code, dimension, value = incident.expected_root(CATALOGUE, day)
     return [
         row
         for row in found
@@ -151,7 +150,6 @@ def test_the_single_sku_incidents_stay_below_what_their_roots_can_show(warehouse
     """A change alert needs its relative threshold and its minimum volume: the price error
     moves the shop's gross margin by less than the threshold, the return spike's category
     sells fewer orders that day than the return rate's minimum volume."""
-    catalogue = Catalogue(SEED, SCALE, Clock(START, DAYS, "Asia/Shanghai"))
     rules = {
         code: (threshold, min_volume)
         for code, threshold, min_volume in query(
@@ -161,10 +159,10 @@ def test_the_single_sku_incidents_stay_below_what_their_roots_can_show(warehouse
         )
     }
     ((day, error),) = [(d, i) for d, i in INCIDENTS if i.kind == "price_error"]
-    code, _, _ = error.expected_root(catalogue, day)
-    assert abs(error.expected_effect(catalogue, day)) < rules[code][0]
+    code, _, _ = error.expected_root(CATALOGUE, day)
+    assert abs(error.expected_effect(CATALOGUE, day)) < rules[code][0]
     ((day, spike),) = [(d, i) for d, i in INCIDENTS if i.kind == "return_spike"]
-    code, dimension, category = spike.expected_root(catalogue, day)
+    code, dimension, category = spike.expected_root(CATALOGUE, day)
     ((volume,),) = query(
         warehouse,
         """
@@ -181,11 +179,10 @@ def quiet_days() -> list[int]:
     """Simulated days that no incident touches: after the first five weeks (the baselines'
     history) up to the day before the first incident's window, and from the third day after
     the last one, but the days of the shop's own outages."""
-    catalogue = Catalogue(SEED, SCALE, Clock(START, DAYS, "Asia/Shanghai"))
     touched = OUTAGE_DAYS | {
         touched
         for day, incident in INCIDENTS
-        for touched in range(day - 1, day + 3 + incident.recovery_days(catalogue))
+        for touched in range(day - 1, day + 3 + incident.recovery_days(CATALOGUE))
     }
     return [day for day in range(35, DAYS) if day not in touched]
 
